@@ -1,0 +1,67 @@
+"""keyturn: strict, fast token authentication.
+
+Ed25519-signed access tokens, claim validation that cannot be talked out of its checks, signing
+keys that rotate through a published JWKS, and opaque refresh tokens with rotation and reuse
+detection.
+"""
+
+from __future__ import annotations
+
+from keyturn._core import HmacKey, SigningKey, VerifyingKey, encode
+from keyturn.errors import (
+    AlgorithmNotAllowed,
+    ConfigurationError,
+    ExpiredRefresh,
+    ExpiredToken,
+    InvalidAudience,
+    InvalidClaim,
+    InvalidIssuer,
+    InvalidKey,
+    InvalidRefresh,
+    InvalidSignature,
+    InvalidType,
+    JWKSError,
+    KeyringError,
+    KeyturnError,
+    MalformedToken,
+    MissingClaim,
+    NotYetValid,
+    RefreshError,
+    ReplayedRefresh,
+    RevokedRefresh,
+    StoreError,
+    TokenError,
+    TokenRevoked,
+    UnknownKey,
+)
+
+__all__ = [
+    "AlgorithmNotAllowed",
+    "ConfigurationError",
+    "ExpiredRefresh",
+    "ExpiredToken",
+    "HmacKey",
+    "InvalidAudience",
+    "InvalidClaim",
+    "InvalidIssuer",
+    "InvalidKey",
+    "InvalidRefresh",
+    "InvalidSignature",
+    "InvalidType",
+    "JWKSError",
+    "KeyringError",
+    "KeyturnError",
+    "MalformedToken",
+    "MissingClaim",
+    "NotYetValid",
+    "RefreshError",
+    "ReplayedRefresh",
+    "RevokedRefresh",
+    "SigningKey",
+    "StoreError",
+    "TokenError",
+    "TokenRevoked",
+    "UnknownKey",
+    "VerifyingKey",
+    "encode",
+]
