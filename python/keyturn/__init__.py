@@ -34,6 +34,8 @@ from keyturn.errors import (
     TokenRevoked,
     UnknownKey,
 )
+from keyturn.keyring import KeyInfo, Keyring, KeyState
+from keyturn.tokens import Issuer, KeySource, Signer, Verifier, decode
 
 __all__ = [
     "AlgorithmNotAllowed",
@@ -48,7 +50,12 @@ __all__ = [
     "InvalidRefresh",
     "InvalidSignature",
     "InvalidType",
+    "Issuer",
     "JWKSError",
+    "KeyInfo",
+    "KeySource",
+    "KeyState",
+    "Keyring",
     "KeyringError",
     "KeyturnError",
     "MalformedToken",
@@ -57,11 +64,14 @@ __all__ = [
     "RefreshError",
     "ReplayedRefresh",
     "RevokedRefresh",
+    "Signer",
     "SigningKey",
     "StoreError",
     "TokenError",
     "TokenRevoked",
     "UnknownKey",
+    "Verifier",
     "VerifyingKey",
+    "decode",
     "encode",
 ]
