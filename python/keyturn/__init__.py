@@ -34,6 +34,7 @@ from keyturn.errors import (
     TokenRevoked,
     UnknownKey,
 )
+from keyturn.jwks import RemoteJWKS
 from keyturn.keyring import KeyInfo, Keyring, KeyState
 from keyturn.tokens import Issuer, KeySource, Signer, Verifier, decode
 
@@ -62,6 +63,7 @@ __all__ = [
     "MissingClaim",
     "NotYetValid",
     "RefreshError",
+    "RemoteJWKS",
     "ReplayedRefresh",
     "RevokedRefresh",
     "Signer",

@@ -1,0 +1,224 @@
+"""The one HTTP GET that RemoteJWKS makes, and the URL rules it is allowed to make it to.
+
+Built on ``http.client`` rather than ``urllib.request`` so that nothing happens implicitly: no
+redirect is followed, no proxy from the environment is used, no other scheme handler exists, and
+the body is read in bounded chunks against one deadline.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import SplitResult, urlsplit
+
+from keyturn.errors import ConfigurationError, JWKSError
+
+__all__ = ["Endpoint", "Response", "check_headers", "fetch"]
+
+_CHUNK = 64 * 1024
+_LOCALHOST_NAMES = frozenset({"localhost", "localhost."})
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() in _LOCALHOST_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _host_port(parts: SplitResult) -> tuple[str, int | None]:
+    try:
+        return parts.hostname or "", parts.port
+    except ValueError as exc:  # a port that is not a number or out of range
+        raise JWKSError(f"JWKS URL has an invalid port: {exc}") from None
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """An http(s) URL that passed the scheme rules, split into what ``http.client`` needs."""
+
+    scheme: str
+    host: str
+    port: int | None
+    target: str
+
+    @classmethod
+    def parse(cls, url: str) -> Endpoint:
+        """Apply the scheme rules: ``https`` anywhere, ``http`` only to loopback, nothing else."""
+        if not isinstance(url, str):
+            raise JWKSError(f"JWKS URL must be a str, not {type(url).__name__}")
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        host, port = _host_port(parts)
+        if scheme not in ("https", "http"):
+            raise JWKSError(
+                f"JWKS URL scheme {scheme or '(none)'!r} refused: only https "
+                "(or http to a loopback address) is allowed"
+            )
+        if not host:
+            raise JWKSError("JWKS URL has no host")
+        if parts.username is not None or parts.password is not None:
+            raise JWKSError("JWKS URL must not embed credentials; pass them in headers=")
+        if scheme == "http" and not _is_loopback(host):
+            raise JWKSError(
+                f"plain http refused for non-loopback host {host!r}: use https "
+                "(http is allowed only to 127.0.0.0/8, ::1 and localhost)"
+            )
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return cls(scheme, host, port, target)
+
+    def display(self) -> str:
+        """The URL without its query string, which is what logs and errors show."""
+        netloc = f"[{self.host}]" if ":" in self.host else self.host
+        if self.port is not None:
+            netloc += f":{self.port}"
+        return f"{self.scheme}://{netloc}{self.target.split('?', 1)[0]}"
+
+
+@dataclass(frozen=True)
+class Response:
+    """A 200 (with its body) or a 304 (with an empty body), plus the caching headers."""
+
+    status: int
+    body: bytes
+    etag: str | None
+    max_age: float | None
+
+
+def check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Copy extra request headers, refusing anything that could split the request."""
+    checked: dict[str, str] = {}
+    for name, value in (headers or {}).items():
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise ConfigurationError("headers must map str to str")
+        if any(c in name + value for c in "\r\n\0") or not name or ":" in name:
+            raise ConfigurationError(f"header {name!r} has a forbidden character")
+        checked[name] = value
+    return checked
+
+
+def freshness(message: http.client.HTTPMessage) -> float | None:
+    """Seconds the response stays fresh per ``Cache-Control`` minus ``Age``; None if unsaid.
+
+    ``no-store`` and ``no-cache`` count as zero (the caller then applies its lower bound).
+    """
+    directives = [
+        d.strip().lower()
+        for value in message.get_all("Cache-Control", [])
+        for d in value.split(",")
+    ]
+    if "no-store" in directives or "no-cache" in directives:
+        return 0.0
+    for directive in directives:
+        name, _, value = directive.partition("=")
+        value = value.strip().strip('"')
+        if name.strip() == "max-age" and value.isdigit():
+            age = (message.get("Age") or "").strip()
+            return max(0.0, float(value) - (float(age) if age.isdigit() else 0.0))
+    return None
+
+
+def _connection(
+    endpoint: Endpoint, timeout: float, context: ssl.SSLContext
+) -> http.client.HTTPConnection:
+    if endpoint.scheme == "https":
+        return http.client.HTTPSConnection(
+            endpoint.host, endpoint.port, timeout=timeout, context=context
+        )
+    return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
+
+
+class _Deadline:
+    """One budget of seconds for the whole exchange, re-applied to the socket before each read."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.end = time.monotonic() + seconds
+
+    def left(self) -> float:
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"no complete response within {self.seconds:g} s")
+        return left
+
+
+def _read_body(
+    response: http.client.HTTPResponse, sock: socket.socket, limit: int, deadline: _Deadline
+) -> bytes:
+    """Read at most ``limit + 1`` bytes, each chunk bounded by what is left of the deadline."""
+    chunks: list[bytes] = []
+    total = 0
+    while True:
+        sock.settimeout(deadline.left())
+        chunk = response.read1(min(_CHUNK, limit + 1 - total))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > limit:
+            raise JWKSError(f"response is larger than max_bytes={limit}")
+
+
+def _check_status(response: http.client.HTTPResponse, revalidating: bool) -> None:
+    status = response.status
+    if status == 304 and revalidating:
+        return
+    if 300 <= status < 400:
+        raise JWKSError(f"HTTP {status} redirect not followed (use the final URL)")
+    if status != 200:
+        raise JWKSError(f"HTTP {status} (expected 200)")
+
+
+def _check_length(response: http.client.HTTPResponse, limit: int) -> None:
+    declared = (response.getheader("Content-Length") or "").strip()
+    if declared.isdigit() and int(declared) > limit:
+        raise JWKSError(f"response is larger than max_bytes={limit} (Content-Length {declared})")
+
+
+def fetch(
+    endpoint: Endpoint,
+    *,
+    headers: Mapping[str, str],
+    etag: str | None,
+    timeout: float,
+    max_bytes: int,
+    context: ssl.SSLContext,
+) -> Response:
+    """GET ``endpoint`` once; anything but a bounded 200 (or a 304 to our ETag) is a JWKSError.
+
+    Error messages do not name the URL: the caller knows it and decides how to show it.
+    """
+    deadline = _Deadline(timeout)
+    conn = _connection(endpoint, timeout, context)
+    request_headers = {
+        "Accept": "application/jwk-set+json, application/json",
+        "Accept-Encoding": "identity",
+        "Connection": "close",
+        **headers,
+    }
+    if etag is not None:
+        request_headers["If-None-Match"] = etag
+    try:
+        conn.connect()
+        sock = conn.sock
+        sock.settimeout(deadline.left())
+        conn.request("GET", endpoint.target, headers=request_headers)
+        response = conn.getresponse()
+        _check_status(response, etag is not None)
+        if response.status == 304:
+            body = b""
+        else:
+            _check_length(response, max_bytes)
+            body = _read_body(response, sock, max_bytes, deadline)
+        return Response(response.status, body, response.getheader("ETag"), freshness(response.msg))
+    except (OSError, http.client.HTTPException) as exc:
+        raise JWKSError(f"{type(exc).__name__}: {exc}") from None
+    finally:
+        conn.close()
