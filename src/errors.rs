@@ -1,0 +1,127 @@
+//! keyturn's error type, and the one place where it becomes a Python exception.
+//!
+//! The exception classes live in `keyturn.errors` (Python), like pyca/cryptography's: Rust names the
+//! class, Python owns the hierarchy. Messages never contain token bytes, secrets or key material.
+
+use std::borrow::Cow;
+
+/// Which `keyturn.errors` class an [`Error`] becomes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Malformed,
+    InvalidSignature,
+    AlgorithmNotAllowed,
+    UnknownKey,
+    Expired,
+    NotYetValid,
+    InvalidClaim,
+    InvalidIssuer,
+    InvalidAudience,
+    MissingClaim,
+    InvalidType,
+    InvalidKey,
+    Configuration,
+}
+
+impl Kind {
+    /// The class name in `keyturn.errors`.
+    pub fn class_name(self) -> &'static str {
+        match self {
+            Kind::Malformed => "MalformedToken",
+            Kind::InvalidSignature => "InvalidSignature",
+            Kind::AlgorithmNotAllowed => "AlgorithmNotAllowed",
+            Kind::UnknownKey => "UnknownKey",
+            Kind::Expired => "ExpiredToken",
+            Kind::NotYetValid => "NotYetValid",
+            Kind::InvalidClaim => "InvalidClaim",
+            Kind::InvalidIssuer => "InvalidIssuer",
+            Kind::InvalidAudience => "InvalidAudience",
+            Kind::MissingClaim => "MissingClaim",
+            Kind::InvalidType => "InvalidType",
+            Kind::InvalidKey => "InvalidKey",
+            Kind::Configuration => "ConfigurationError",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Error {
+    pub kind: Kind,
+    pub message: Cow<'static, str>,
+    /// The claim a claim error is about (`exp`, `aud`, ...), exposed as `.claim` in Python.
+    pub claim: Option<Cow<'static, str>>,
+}
+
+impl Error {
+    pub fn new(kind: Kind, message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            claim: None,
+        }
+    }
+
+    pub fn claim(
+        kind: Kind,
+        claim: impl Into<Cow<'static, str>>,
+        message: impl Into<Cow<'static, str>>,
+    ) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+            claim: Some(claim.into()),
+        }
+    }
+
+    pub fn malformed(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(Kind::Malformed, message)
+    }
+
+    pub fn invalid_key(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(Kind::InvalidKey, message)
+    }
+
+    pub fn config(message: impl Into<Cow<'static, str>>) -> Self {
+        Error::new(Kind::Configuration, message)
+    }
+}
+
+pub type Result<T> = std::result::Result<T, Error>;
+
+pub mod py {
+    //! The conversion point: Rust [`Error`] → an instance of the matching `keyturn.errors` class.
+
+    use super::Error;
+    use pyo3::prelude::*;
+    use pyo3::sync::PyOnceLock;
+    use pyo3::types::{PyDict, PyModule};
+
+    static ERRORS_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+
+    /// The Python exception instance for `err`.
+    pub fn to_instance<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
+        let module = ERRORS_MODULE.get_or_try_init(py, || {
+            PyModule::import(py, "keyturn.errors").map(Bound::unbind)
+        })?;
+        let class = module.bind(py).getattr(err.kind.class_name())?;
+        let kwargs = PyDict::new(py);
+        if let Some(claim) = &err.claim {
+            kwargs.set_item("claim", claim.as_ref())?;
+        }
+        class.call((err.message.as_ref(),), Some(&kwargs))
+    }
+
+    /// The `PyErr` to raise for `err`.
+    pub fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
+        match to_instance(py, err) {
+            Ok(instance) => PyErr::from_value(instance),
+            Err(import_failure) => import_failure,
+        }
+    }
+
+    impl From<Error> for PyErr {
+        fn from(err: Error) -> PyErr {
+            Python::attach(|py| to_pyerr(py, &err))
+        }
+    }
+}
