@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# The whole test suite: README.md's second set-up command ends here, and .ci/run runs that command.
+# Needs the package installed with the test and bench extras in $KEYTURN_VENV (default: .venv).
+# PostgreSQL/Redis tests run when KEYTURN_TEST_POSTGRES_DSN / KEYTURN_TEST_REDIS_URL are set
+# (`source scripts/test-services.sh` starts both on loopback).
+set -euo pipefail
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$root"
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
+
+venv=${KEYTURN_VENV:-$root/.venv}
+py="$venv/bin/python"
+# PyO3's build script must see the same interpreter the package was installed into.
+export PYO3_PYTHON="$py"
+
+section "cargo fmt --check"
+cargo fmt --check
+
+section "cargo clippy"
+cargo clippy --all-targets -- -D warnings
+
+section "cargo test"
+# Without the extension-module feature the test binaries link libpython, which a pyenv or
+# venv interpreter keeps outside the loader's default path.
+libdir=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')
+LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" cargo test
+
+section "ruff"
+"$py" -m ruff check .
+"$py" -m ruff format --check .
+
+section "mypy --strict"
+"$py" -m mypy
+
+section "stubtest keyturn._core"
+"$py" -m mypy.stubtest keyturn._core
+
+section "actionlint"
+"$venv/bin/actionlint" .github/workflows/*.yml
+
+section "pytest tests/"
+run_pytest "$py" tests
+
+section "benches (smoke: each benchmark once, untimed)"
+run_pytest "$py" benches -o 'python_files=bench_*.py' --benchmark-disable
+
+print_timings
