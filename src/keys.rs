@@ -319,7 +319,7 @@ pub mod py {
             return Ok(String::from_utf8(bytes.as_bytes().to_vec())
                 .map_err(|_| crate::errors::Error::invalid_key("PEM is not ASCII text"))?);
         }
-        Ok(pem.extract::<String>()?)
+        pem.extract::<String>()
     }
 
     #[pyclass(name = "VerifyingKey", module = "keyturn._core", frozen, eq, hash)]

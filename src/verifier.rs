@@ -368,7 +368,7 @@ pub mod py {
     impl PyCompiledVerifier {
         #[new]
         #[pyo3(signature = (keys, *, algorithms, issuer=None, audience=None, leeway=0.0,
-                            require=vec![], typ=None, max_age=None, max_token_bytes=MAX_TOKEN_BYTES))]
+                            require=None, typ=None, max_age=None, max_token_bytes=MAX_TOKEN_BYTES))]
         #[allow(clippy::too_many_arguments)]
         fn new(
             keys: &Bound<'_, PyAny>,
@@ -376,7 +376,7 @@ pub mod py {
             issuer: Option<&Bound<'_, PyAny>>,
             audience: Option<&Bound<'_, PyAny>>,
             leeway: f64,
-            require: Vec<String>,
+            require: Option<Vec<String>>,
             typ: Option<&str>,
             max_age: Option<f64>,
             max_token_bytes: usize,
@@ -387,7 +387,7 @@ pub mod py {
                 issuer,
                 audience,
                 leeway,
-                require,
+                require.unwrap_or_default(),
                 typ,
                 max_age,
                 max_token_bytes,
@@ -477,7 +477,7 @@ pub mod py {
 
     #[pyfunction]
     #[pyo3(signature = (token, keys, *, algorithms, issuer=None, audience=None, leeway=0.0,
-                        require=vec![], typ=None, max_age=None, now=None))]
+                        require=None, typ=None, max_age=None, now=None))]
     #[allow(clippy::too_many_arguments)]
     pub fn decode<'py>(
         py: Python<'py>,
@@ -487,7 +487,7 @@ pub mod py {
         issuer: Option<&Bound<'py, PyAny>>,
         audience: Option<&Bound<'py, PyAny>>,
         leeway: f64,
-        require: Vec<String>,
+        require: Option<Vec<String>>,
         typ: Option<&str>,
         max_age: Option<f64>,
         now: Option<f64>,
@@ -498,7 +498,7 @@ pub mod py {
             issuer,
             audience,
             leeway,
-            require,
+            require.unwrap_or_default(),
             typ,
             max_age,
             MAX_TOKEN_BYTES,

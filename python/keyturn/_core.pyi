@@ -1,22 +1,27 @@
 """Types of the private Rust module ``keyturn._core`` (checked by ``python -m mypy.stubtest``)."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, final
+from typing import Any, final
 
 from keyturn.errors import TokenError
+from keyturn.signer import Signer
 
+__all__ = [
+    "MAX_TOKEN_BYTES",
+    "CompiledVerifier",
+    "HmacKey",
+    "SigningKey",
+    "VerifyingKey",
+    "__version__",
+    "constant_time_eq",
+    "decode",
+    "encode",
+    "sha256",
+    "unverified_parts",
+]
 __version__: str
 #: Default cap on a compact token's length, checked before any parsing.
 MAX_TOKEN_BYTES: int
-
-class Signer(Protocol):
-    """A key held elsewhere (KMS, HSM): keyturn asks it to sign, its private bytes never come in."""
-
-    @property
-    def kid(self) -> str | None: ...
-    @property
-    def alg(self) -> str: ...
-    def sign(self, message: bytes, /) -> bytes: ...
 
 @final
 class VerifyingKey:
@@ -38,7 +43,7 @@ class VerifyingKey:
     def thumbprint(self) -> str: ...
     def verify(self, signature: bytes, message: bytes) -> None: ...
     def with_kid(self, kid: str) -> VerifyingKey: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
@@ -68,7 +73,7 @@ class SigningKey:
 class HmacKey:
     """A shared secret for HS256/384/512; usable only for the HS algorithms its length allows."""
 
-    def __init__(self, secret: bytes, kid: str | None = None) -> None: ...
+    def __new__(cls, secret: bytes | str, kid: str | None = None) -> HmacKey: ...
     @property
     def kid(self) -> str | None: ...
     @property
@@ -81,19 +86,19 @@ class HmacKey:
 class CompiledVerifier:
     """A verification policy compiled once; ``verify`` then runs entirely in Rust."""
 
-    def __init__(
-        self,
-        keys: Sequence[VerifyingKey | HmacKey],
+    def __new__(
+        cls,
+        keys: VerifyingKey | HmacKey | Sequence[VerifyingKey | HmacKey],
         *,
         algorithms: Sequence[str],
         issuer: Sequence[str] | None = None,
         audience: Sequence[str] | None = None,
-        leeway: float = 0,
-        require: Sequence[str] = (),
+        leeway: float = 0.0,
+        require: Sequence[str] | None = None,
         typ: str | None = None,
         max_age: float | None = None,
         max_token_bytes: int = ...,
-    ) -> None: ...
+    ) -> CompiledVerifier: ...
     @property
     def kids(self) -> list[str | None]: ...
     def verify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]: ...
@@ -117,8 +122,8 @@ def decode(
     algorithms: Sequence[str],
     issuer: str | Sequence[str] | None = None,
     audience: str | Sequence[str] | None = None,
-    leeway: float = 0,
-    require: Sequence[str] = (),
+    leeway: float = 0.0,
+    require: Sequence[str] | None = None,
     typ: str | None = None,
     max_age: float | None = None,
     now: float | None = None,
