@@ -36,11 +36,25 @@ from keyturn.errors import (
 )
 from keyturn.jwks import RemoteJWKS
 from keyturn.keyring import KeyInfo, Keyring, KeyState
-from keyturn.tokens import Issuer, KeySource, Signer, Verifier, decode
+from keyturn.refresh import AsyncTokenService, DeviceSession, TokenPair, TokenService
+from keyturn.refresh.stores import (
+    AsyncPostgresStore,
+    AsyncRedisStore,
+    MemoryStore,
+    PostgresStore,
+    RedisStore,
+    SQLiteStore,
+)
+from keyturn.signer import Signer
+from keyturn.tokens import Issuer, KeySource, Verifier, decode
 
 __all__ = [
     "AlgorithmNotAllowed",
+    "AsyncPostgresStore",
+    "AsyncRedisStore",
+    "AsyncTokenService",
     "ConfigurationError",
+    "DeviceSession",
     "ExpiredRefresh",
     "ExpiredToken",
     "HmacKey",
@@ -60,17 +74,23 @@ __all__ = [
     "KeyringError",
     "KeyturnError",
     "MalformedToken",
+    "MemoryStore",
     "MissingClaim",
     "NotYetValid",
+    "PostgresStore",
+    "RedisStore",
     "RefreshError",
     "RemoteJWKS",
     "ReplayedRefresh",
     "RevokedRefresh",
+    "SQLiteStore",
     "Signer",
     "SigningKey",
     "StoreError",
     "TokenError",
+    "TokenPair",
     "TokenRevoked",
+    "TokenService",
     "UnknownKey",
     "Verifier",
     "VerifyingKey",

@@ -1,0 +1,106 @@
+"""The refresh rotation rules, as pure functions shared by both services and every store."""
+
+from __future__ import annotations
+
+import enum
+
+from keyturn.errors import ExpiredRefresh, InvalidRefresh, RefreshError, RevokedRefresh
+from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
+
+__all__ = [
+    "Outcome",
+    "decide",
+    "expiry",
+    "is_live_session",
+    "plan_rotation",
+    "refusal",
+]
+
+
+class Outcome(enum.Enum):
+    """What presenting a refresh token leads to."""
+
+    ROTATE = "rotate"
+    GRACE_RETRY = "grace_retry"
+    REPLAY = "replay"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+    UNKNOWN = "unknown"
+
+
+def decide(snapshot: Snapshot | None, now: float, reuse_grace: float) -> Outcome:
+    """Decide what a presented token leads to, in the order: unknown, expired, revoked, used."""
+    if snapshot is None:
+        return Outcome.UNKNOWN
+    token, family = snapshot.token, snapshot.family
+    if now >= token.expires_at:
+        return Outcome.EXPIRED
+    if family.revoked_at is not None:
+        return Outcome.REVOKED
+    if token.used_at is None:
+        return Outcome.ROTATE
+    if _is_grace_retry(token, family, now, reuse_grace):
+        return Outcome.GRACE_RETRY
+    return Outcome.REPLAY
+
+
+def _is_grace_retry(token: TokenRecord, family: FamilyRecord, now: float, grace: float) -> bool:
+    # Only the token whose rotation produced the live head, and only within the window counted
+    # from its first use: superseded successors and older generations are always replays.
+    return (
+        grace > 0
+        and family.prev_hash == token.token_hash
+        and token.used_at is not None
+        and now - token.used_at <= grace
+    )
+
+
+def refusal(outcome: Outcome) -> RefreshError | None:
+    """The error a refused outcome raises (``REPLAY`` is raised only after revoking the family)."""
+    if outcome is Outcome.UNKNOWN:
+        return InvalidRefresh("refresh token is not known")
+    if outcome is Outcome.EXPIRED:
+        return ExpiredRefresh()
+    if outcome is Outcome.REVOKED:
+        return RevokedRefresh()
+    return None
+
+
+def expiry(now: float, refresh_ttl: float, session_expires_at: float | None) -> float:
+    """A new token lives ``refresh_ttl`` seconds, but never past the session's absolute end."""
+    ends = now + refresh_ttl
+    return ends if session_expires_at is None else min(ends, session_expires_at)
+
+
+def plan_rotation(
+    snapshot: Snapshot, outcome: Outcome, successor_hash: bytes, now: float, refresh_ttl: float
+) -> Rotation:
+    """The atomic write for a ``ROTATE`` or ``GRACE_RETRY`` outcome.
+
+    A rotation uses up the presented token; a grace retry supersedes the live head instead, so
+    there is never more than one live successor.
+    """
+    token, family = snapshot.token, snapshot.family
+    if outcome is Outcome.ROTATE:
+        expected_head = token.token_hash
+    elif outcome is Outcome.GRACE_RETRY:
+        expected_head = family.head_hash
+    else:
+        raise ValueError(f"no rotation for outcome {outcome.value}")
+    successor = TokenRecord(
+        token_hash=successor_hash,
+        family_id=family.family_id,
+        issued_at=now,
+        expires_at=expiry(now, refresh_ttl, family.session_expires_at),
+    )
+    return Rotation(
+        family_id=family.family_id,
+        expected_head=expected_head,
+        prev_hash=token.token_hash,
+        successor=successor,
+        now=now,
+    )
+
+
+def is_live_session(family: FamilyRecord, now: float) -> bool:
+    return family.revoked_at is None and family.expires_at > now

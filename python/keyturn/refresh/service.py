@@ -1,0 +1,326 @@
+"""TokenService and AsyncTokenService: refresh-token rotation with reuse detection.
+
+Both run the same flows (generators yielding store calls, see ``_drive``); only how a store call
+is performed differs. The decisions come from ``rules``; atomicity is the store's job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple, Protocol
+
+from keyturn.errors import ConfigurationError, InvalidRefresh, ReplayedRefresh, StoreError
+from keyturn.refresh import format as token_format
+from keyturn.refresh import rules
+from keyturn.refresh._drive import Flow, adrive, drive
+from keyturn.refresh.records import FamilyRecord, Snapshot, TokenRecord
+from keyturn.refresh.stores.base import AsyncStore, Store
+
+__all__ = ["AsyncTokenService", "DeviceSession", "Issuer", "TokenPair", "TokenService"]
+
+DAY = 86400.0
+#: A lost race is re-decided from a fresh read; only grace retries can lose more than once.
+_MAX_ATTEMPTS = 64
+_MAX_ID_LENGTH = 255
+
+
+class Issuer(Protocol):
+    """All a token service needs from ``keyturn.Issuer``."""
+
+    @property
+    def ttl(self) -> float: ...
+
+    def issue(self, subject: str, /, **claims: Any) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TokenPair:
+    """An access token and the refresh token that will replace it; repr shows neither token."""
+
+    access: str = field(repr=False)
+    refresh: str = field(repr=False)
+    access_expires_at: float
+    refresh_expires_at: float
+    family_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DeviceSession:
+    """One live refresh family: a login on one device."""
+
+    device_id: str
+    family_id: str
+    created_at: float
+    last_used_at: float
+
+
+class _Call(NamedTuple):
+    method: str
+    args: tuple[Any, ...]
+
+
+class _Service:
+    """Configuration and the flows shared by the sync and async services."""
+
+    def __init__(
+        self,
+        issuer: Issuer,
+        store: Any,
+        *,
+        refresh_ttl: float = 30 * DAY,
+        session_max_age: float | None = None,
+        reuse_grace: float = 0,
+        purge_batch_size: int = 1000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        _check_config(refresh_ttl, session_max_age, reuse_grace, purge_batch_size)
+        self._issuer = issuer
+        self._store = store
+        self._refresh_ttl = float(refresh_ttl)
+        self._session_max_age = None if session_max_age is None else float(session_max_age)
+        self._reuse_grace = float(reuse_grace)
+        self._purge_batch_size = purge_batch_size
+        self._clock = clock
+
+    @property
+    def store(self) -> Any:
+        return self._store
+
+    def _issue_pair(
+        self, user_id: str, device_id: str, claims: Mapping[str, Any] | None
+    ) -> Flow[_Call, TokenPair]:
+        _check_id("user_id", user_id)
+        _check_id("device_id", device_id)
+        grant = _check_claims(claims)
+        now = self._clock()
+        family_id = token_format.new_family_id()
+        refresh = token_format.new_token(family_id)
+        session_end = None if self._session_max_age is None else now + self._session_max_age
+        token = TokenRecord(
+            token_hash=token_format.token_hash(refresh),
+            family_id=family_id,
+            issued_at=now,
+            expires_at=rules.expiry(now, self._refresh_ttl, session_end),
+        )
+        family = FamilyRecord(
+            family_id=family_id,
+            user_id=user_id,
+            device_id=device_id,
+            claims=grant,
+            created_at=now,
+            last_used_at=now,
+            expires_at=token.expires_at,
+            head_hash=token.token_hash,
+            session_expires_at=session_end,
+        )
+        pair = self._pair(family, refresh, token, now)
+        yield _Call("create_family", (family, token))
+        return pair
+
+    def _rotate(self, refresh: str) -> Flow[_Call, TokenPair]:
+        parsed = token_format.parse(refresh)
+        for _ in range(_MAX_ATTEMPTS):
+            now = self._clock()
+            snapshot: Snapshot | None = yield _Call("load", (parsed.token_hash, parsed.family_id))
+            outcome = rules.decide(snapshot, now, self._reuse_grace)
+            refused = rules.refusal(outcome)
+            if refused is not None:
+                raise refused
+            assert snapshot is not None  # refusal() covers the unknown token
+            if outcome is rules.Outcome.REPLAY:
+                yield _Call("revoke_family", (snapshot.family.family_id, now))
+                raise ReplayedRefresh()
+            successor = token_format.new_token(snapshot.family.family_id)
+            rotation = rules.plan_rotation(
+                snapshot, outcome, token_format.token_hash(successor), now, self._refresh_ttl
+            )
+            # Sign before committing: once committed, the presented token is spent.
+            pair = self._pair(snapshot.family, successor, rotation.successor, now)
+            if (yield _Call("commit_rotation", (rotation,))):
+                return pair
+        raise StoreError("refresh rotation kept losing races; try again")
+
+    def _logout(self, refresh: str) -> Flow[_Call, None]:
+        parsed = token_format.parse(refresh)
+        snapshot: Snapshot | None = yield _Call("load", (parsed.token_hash, parsed.family_id))
+        if snapshot is None:
+            raise InvalidRefresh("refresh token is not known")
+        yield _Call("revoke_family", (snapshot.family.family_id, self._clock()))
+
+    def _revoke_user(self, user_id: str, device_id: str | None) -> Flow[_Call, int]:
+        _check_id("user_id", user_id)
+        if device_id is not None:
+            _check_id("device_id", device_id)
+        revoked: int = yield _Call("revoke_user", (user_id, device_id, self._clock()))
+        return revoked
+
+    def _sessions(self, user_id: str) -> Flow[_Call, list[DeviceSession]]:
+        _check_id("user_id", user_id)
+        now = self._clock()
+        families: list[FamilyRecord] = yield _Call("list_families", (user_id,))
+        live = [f for f in families if rules.is_live_session(f, now)]
+        live.sort(key=lambda f: (f.created_at, f.family_id))
+        return [DeviceSession(f.device_id, f.family_id, f.created_at, f.last_used_at) for f in live]
+
+    def _purge_expired(self) -> Flow[_Call, int]:
+        now = self._clock()
+        total = 0
+        while True:
+            removed: int = yield _Call("purge_batch", (now, self._purge_batch_size))
+            total += removed
+            if removed < self._purge_batch_size:
+                return total
+
+    def _pair(
+        self, family: FamilyRecord, refresh: str, token: TokenRecord, now: float
+    ) -> TokenPair:
+        access = self._issuer.issue(family.user_id, **{"sid": family.family_id, **family.claims})
+        return TokenPair(
+            access=access,
+            refresh=refresh,
+            access_expires_at=now + float(self._issuer.ttl),
+            refresh_expires_at=token.expires_at,
+            family_id=family.family_id,
+        )
+
+
+class TokenService(_Service):
+    """Issues and rotates token pairs against a synchronous store."""
+
+    def __init__(self, issuer: Issuer, store: Store, **options: Any) -> None:
+        super().__init__(issuer, store, **options)
+
+    def _run(self, flow: Flow[_Call, Any]) -> Any:
+        return drive(flow, lambda call: getattr(self._store, call.method)(*call.args))
+
+    def issue_pair(
+        self, user_id: str, device_id: str, claims: Mapping[str, Any] | None = None
+    ) -> TokenPair:
+        """Start a new family (a login on one device) and return its first pair."""
+        pair: TokenPair = self._run(self._issue_pair(user_id, device_id, claims))
+        return pair
+
+    def rotate(self, refresh: str) -> TokenPair:
+        """Trade a refresh token for a new pair; a replayed token revokes its whole family."""
+        pair: TokenPair = self._run(self._rotate(refresh))
+        return pair
+
+    def logout(self, refresh: str) -> None:
+        """Revoke the family of this refresh token, server-side."""
+        self._run(self._logout(refresh))
+
+    def logout_all(self, user_id: str) -> int:
+        """Revoke every family of the user; returns how many were live."""
+        count: int = self._run(self._revoke_user(user_id, None))
+        return count
+
+    def revoke_device(self, user_id: str, device_id: str) -> int:
+        """Revoke the user's families on one device; returns how many were live."""
+        count: int = self._run(self._revoke_user(user_id, device_id))
+        return count
+
+    def sessions(self, user_id: str) -> list[DeviceSession]:
+        """The user's live sessions, oldest first."""
+        found: list[DeviceSession] = self._run(self._sessions(user_id))
+        return found
+
+    def purge_expired(self) -> int:
+        """Delete expired tokens and families, in bounded batches; returns rows removed."""
+        count: int = self._run(self._purge_expired())
+        return count
+
+    def close(self) -> None:
+        self._store.close()
+
+
+class AsyncTokenService(_Service):
+    """The same service for asyncio: takes an async store, or a sync one run in a worker thread."""
+
+    def __init__(self, issuer: Issuer, store: AsyncStore | Store, **options: Any) -> None:
+        super().__init__(issuer, store, **options)
+        self._native = inspect.iscoroutinefunction(store.load)
+
+    async def _perform(self, call: _Call) -> Any:
+        method = getattr(self._store, call.method)
+        if self._native:
+            return await method(*call.args)
+        return await asyncio.to_thread(method, *call.args)
+
+    async def _run(self, flow: Flow[_Call, Any]) -> Any:
+        return await adrive(flow, self._perform)
+
+    async def issue_pair(
+        self, user_id: str, device_id: str, claims: Mapping[str, Any] | None = None
+    ) -> TokenPair:
+        """Start a new family (a login on one device) and return its first pair."""
+        pair: TokenPair = await self._run(self._issue_pair(user_id, device_id, claims))
+        return pair
+
+    async def rotate(self, refresh: str) -> TokenPair:
+        """Trade a refresh token for a new pair; a replayed token revokes its whole family."""
+        pair: TokenPair = await self._run(self._rotate(refresh))
+        return pair
+
+    async def logout(self, refresh: str) -> None:
+        """Revoke the family of this refresh token, server-side."""
+        await self._run(self._logout(refresh))
+
+    async def logout_all(self, user_id: str) -> int:
+        """Revoke every family of the user; returns how many were live."""
+        count: int = await self._run(self._revoke_user(user_id, None))
+        return count
+
+    async def revoke_device(self, user_id: str, device_id: str) -> int:
+        """Revoke the user's families on one device; returns how many were live."""
+        count: int = await self._run(self._revoke_user(user_id, device_id))
+        return count
+
+    async def sessions(self, user_id: str) -> list[DeviceSession]:
+        """The user's live sessions, oldest first."""
+        found: list[DeviceSession] = await self._run(self._sessions(user_id))
+        return found
+
+    async def purge_expired(self) -> int:
+        """Delete expired tokens and families, in bounded batches; returns rows removed."""
+        count: int = await self._run(self._purge_expired())
+        return count
+
+    async def close(self) -> None:
+        closing = self._store.close()
+        if inspect.isawaitable(closing):
+            await closing
+
+
+def _check_config(
+    refresh_ttl: float, session_max_age: float | None, reuse_grace: float, batch: int
+) -> None:
+    if not refresh_ttl > 0:
+        raise ConfigurationError("refresh_ttl must be a positive number of seconds")
+    if session_max_age is not None and not session_max_age > 0:
+        raise ConfigurationError("session_max_age must be None or a positive number of seconds")
+    if not 0 <= reuse_grace < refresh_ttl:
+        raise ConfigurationError("reuse_grace must be >= 0 seconds and shorter than refresh_ttl")
+    if not isinstance(batch, int) or batch < 1:
+        raise ConfigurationError("purge_batch_size must be a positive integer")
+
+
+def _check_id(name: str, value: object) -> None:
+    if not isinstance(value, str) or not 0 < len(value) <= _MAX_ID_LENGTH:
+        raise ConfigurationError(f"{name} must be a non-empty string of at most 255 characters")
+
+
+def _check_claims(claims: Mapping[str, Any] | None) -> dict[str, Any]:
+    grant = dict(claims or {})
+    if not all(isinstance(name, str) for name in grant):
+        raise ConfigurationError("claims must have string names")
+    try:
+        # Round-trip now so every store later returns exactly what was granted.
+        restored: dict[str, Any] = json.loads(json.dumps(grant, allow_nan=False))
+    except (TypeError, ValueError):
+        raise ConfigurationError("claims must be JSON-serializable") from None
+    return restored

@@ -1,0 +1,191 @@
+"""PostgresStore and AsyncPostgresStore: psycopg 3 with a connection pool.
+
+Every operation runs in one transaction; a rotation is the conditional ``UPDATE ... RETURNING``
+that spends the head (row locks make concurrent callers wait and then see it spent), then the
+``INSERT`` of the successor and the family update. The schema is created on first use under an
+advisory lock, so many processes can start at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import threading
+from types import ModuleType
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from keyturn.errors import ConfigurationError, StoreError
+from keyturn.refresh._drive import Flow, adrive, drive
+from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
+from keyturn.refresh.stores import _sql
+from keyturn.refresh.stores._sql import Stmt
+
+if TYPE_CHECKING:
+    import psycopg
+    import psycopg_pool
+
+__all__ = ["AsyncPostgresStore", "PostgresStore"]
+
+T = TypeVar("T")
+_SCHEMA_LOCK = Stmt("SELECT pg_advisory_xact_lock(%s)", (0x6B657974,), "rows")
+_DDL = _sql.ddl(real="DOUBLE PRECISION", blob="BYTEA")
+
+
+def _drivers() -> tuple[ModuleType, ModuleType]:
+    try:
+        import psycopg
+        import psycopg_pool
+    except ImportError:
+        raise ConfigurationError(
+            "the PostgreSQL stores need psycopg 3 and psycopg_pool: pip install keyturn[postgres]"
+        ) from None
+    return psycopg, psycopg_pool
+
+
+def _schema_flow() -> Flow[Stmt, None]:
+    yield _SCHEMA_LOCK
+    yield from _sql.ensure_schema(_DDL)
+
+
+class _PostgresBase:
+    def __init__(self, pool_size: int, timeout: float) -> None:
+        if pool_size < 1 or timeout <= 0:
+            raise ConfigurationError("pool_size must be >= 1 and timeout > 0")
+        self._psycopg, self._pool_module = _drivers()
+        self._options: dict[str, Any] = {
+            "min_size": 1,
+            "max_size": pool_size,
+            "timeout": timeout,
+            "kwargs": {"connect_timeout": max(1, round(timeout))},
+        }
+        self._schema_ready = False
+
+    def __repr__(self) -> str:
+        # The DSN may hold a password: never shown.
+        return f"{type(self).__name__}(<dsn hidden>)"
+
+    def _failure(self, exc: BaseException) -> StoreError:
+        return StoreError(f"PostgreSQL store failed: {type(exc).__name__}")
+
+
+class PostgresStore(_PostgresBase):
+    """Refresh tokens in PostgreSQL, for services running on several machines."""
+
+    def __init__(self, dsn: str, *, pool_size: int = 10, timeout: float = 5.0) -> None:
+        super().__init__(pool_size, timeout)
+        self._schema_lock = threading.Lock()
+        self._pool: psycopg_pool.ConnectionPool[Any] = self._pool_module.ConnectionPool(
+            dsn, open=True, **self._options
+        )
+
+    def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
+        self._run(_sql.create_family(family, token))
+
+    def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
+        return self._run(_sql.load(token_hash, family_id))
+
+    def commit_rotation(self, rotation: Rotation) -> bool:
+        return self._run(_sql.commit_rotation(rotation))
+
+    def revoke_family(self, family_id: str, now: float) -> None:
+        self._run(_sql.revoke_family(family_id, now))
+
+    def revoke_user(self, user_id: str, device_id: str | None, now: float) -> int:
+        return self._run(_sql.revoke_user(user_id, device_id, now))
+
+    def list_families(self, user_id: str) -> list[FamilyRecord]:
+        return self._run(_sql.list_families(user_id))
+
+    def purge_batch(self, now: float, limit: int) -> int:
+        return self._run(_sql.purge_batch(now, limit))
+
+    def close(self) -> None:
+        self._pool.close()
+
+    def _run(self, flow: Flow[Stmt, T]) -> T:
+        if not self._schema_ready:
+            with self._schema_lock:
+                if not self._schema_ready:
+                    self._transaction(_schema_flow())
+                    self._schema_ready = True
+        return self._transaction(flow)
+
+    def _transaction(self, flow: Flow[Stmt, T]) -> T:
+        try:
+            with self._pool.connection() as connection, connection.cursor() as cursor:
+                return drive(flow, functools.partial(_perform, cursor))
+        except self._psycopg.Error as exc:
+            raise self._failure(exc) from exc
+
+
+class AsyncPostgresStore(_PostgresBase):
+    """The same store for asyncio (``AsyncTokenService``); the pool opens on first use."""
+
+    def __init__(self, dsn: str, *, pool_size: int = 10, timeout: float = 5.0) -> None:
+        super().__init__(pool_size, timeout)
+        self._schema_lock: asyncio.Lock | None = None
+        self._pool: psycopg_pool.AsyncConnectionPool[Any] = self._pool_module.AsyncConnectionPool(
+            dsn, open=False, **self._options
+        )
+        self._opened = False
+
+    async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
+        await self._run(_sql.create_family(family, token))
+
+    async def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
+        return await self._run(_sql.load(token_hash, family_id))
+
+    async def commit_rotation(self, rotation: Rotation) -> bool:
+        return await self._run(_sql.commit_rotation(rotation))
+
+    async def revoke_family(self, family_id: str, now: float) -> None:
+        await self._run(_sql.revoke_family(family_id, now))
+
+    async def revoke_user(self, user_id: str, device_id: str | None, now: float) -> int:
+        return await self._run(_sql.revoke_user(user_id, device_id, now))
+
+    async def list_families(self, user_id: str) -> list[FamilyRecord]:
+        return await self._run(_sql.list_families(user_id))
+
+    async def purge_batch(self, now: float, limit: int) -> int:
+        return await self._run(_sql.purge_batch(now, limit))
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    async def _run(self, flow: Flow[Stmt, T]) -> T:
+        if not self._schema_ready:
+            await self._prepare()
+        return await self._transaction(flow)
+
+    async def _prepare(self) -> None:
+        if self._schema_lock is None:
+            self._schema_lock = asyncio.Lock()
+        async with self._schema_lock:
+            if not self._opened:
+                await self._pool.open()
+                self._opened = True
+            if not self._schema_ready:
+                await self._transaction(_schema_flow())
+                self._schema_ready = True
+
+    async def _transaction(self, flow: Flow[Stmt, T]) -> T:
+        try:
+            async with self._pool.connection() as connection, connection.cursor() as cursor:
+                return await adrive(flow, functools.partial(_aperform, cursor))
+        except self._psycopg.Error as exc:
+            raise self._failure(exc) from exc
+
+
+def _perform(cursor: psycopg.Cursor[Any], stmt: Stmt) -> Any:
+    cursor.execute(stmt.sql, stmt.params)
+    if stmt.returns == "rows":
+        return cursor.fetchall()
+    return cursor.rowcount if stmt.returns == "count" else None
+
+
+async def _aperform(cursor: psycopg.AsyncCursor[Any], stmt: Stmt) -> Any:
+    await cursor.execute(stmt.sql, stmt.params)
+    if stmt.returns == "rows":
+        return await cursor.fetchall()
+    return cursor.rowcount if stmt.returns == "count" else None

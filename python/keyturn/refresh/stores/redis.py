@@ -1,0 +1,360 @@
+"""RedisStore and AsyncRedisStore: redis-py, one Lua script per rotation.
+
+Key layout (Redis Cluster compatible: a family's keys share the ``{family_id}`` hash tag, so the
+rotation script only touches one slot; the family id travels in the token, see ``format``):
+
+- ``keyturn:{<family_id>}:family``  hash: the family (``head``/``prev`` as hex SHA-256)
+- ``keyturn:{<family_id>}:token:<sha256 hex>``  hash: ``issued_at``, ``expires_at``, ``used_at``
+- ``keyturn:user:{<user_id>}``  set: the user's family ids (dead ids are dropped lazily)
+
+Every family and token key expires ``retention`` seconds after the token (or the family's head)
+expires, so an expired token reports as expired, not unknown, for that long.
+"""
+
+from __future__ import annotations
+
+import json
+from types import ModuleType
+from typing import Any, NamedTuple, TypeVar
+
+from keyturn.errors import ConfigurationError, StoreError
+from keyturn.refresh._drive import Flow, adrive, drive
+from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
+
+__all__ = ["AsyncRedisStore", "RedisStore"]
+
+T = TypeVar("T")
+DAY = 86400.0
+
+# Applies a planned rotation if the expected head is still the family's unspent head and the
+# family is not revoked. Returns 1 when applied (also when this very rotation was already
+# applied by a call whose reply was lost, so a client-side retry is safe), else 0.
+_ROTATE = """
+local head = redis.call('HGET', KEYS[1], 'head')
+if head == ARGV[4] then return 1 end
+if not head or head ~= ARGV[1] or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then
+  return 0
+end
+if redis.call('EXISTS', KEYS[2]) == 0 or redis.call('HEXISTS', KEYS[2], 'used_at') == 1 then
+  return 0
+end
+redis.call('HSET', KEYS[2], 'used_at', ARGV[3])
+redis.call('HSET', KEYS[3], 'issued_at', ARGV[5], 'expires_at', ARGV[6])
+redis.call('PEXPIREAT', KEYS[3], ARGV[7])
+redis.call('HSET', KEYS[1], 'head', ARGV[4], 'prev', ARGV[2], 'last_used_at', ARGV[3],
+  'expires_at', ARGV[6])
+redis.call('PEXPIREAT', KEYS[1], ARGV[7])
+return 1
+"""
+# Revokes a family (of this user, on this device if given); returns 1 if it was newly revoked.
+_REVOKE = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[2] then return 0 end
+if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'device_id') ~= ARGV[3] then return 0 end
+return redis.call('HSETNX', KEYS[1], 'revoked_at', ARGV[1])
+"""
+_SCRIPTS = {"rotate": _ROTATE, "revoke": _REVOKE}
+_USER_PATTERN = "keyturn:user:*"
+
+
+class Script(NamedTuple):
+    name: str
+    keys: tuple[str, ...]
+    args: tuple[Any, ...]
+
+
+class Batch(NamedTuple):
+    commands: tuple[tuple[Any, ...], ...]
+    atomic: bool
+
+
+Request = Script | Batch
+
+
+def family_key(family_id: str) -> str:
+    return f"keyturn:{{{family_id}}}:family"
+
+
+def token_key(family_id: str, token_hash: bytes) -> str:
+    return f"keyturn:{{{family_id}}}:token:{token_hash.hex()}"
+
+
+def user_key(user_id: str) -> str:
+    return f"keyturn:user:{{{user_id}}}"
+
+
+class _Layout:
+    """The store's operations as sans-IO flows of Redis requests."""
+
+    def __init__(self, retention: float) -> None:
+        self.retention = retention
+        self.scan_cursor = 0
+
+    def _expire_ms(self, expires_at: float) -> int:
+        return int((expires_at + self.retention) * 1000)
+
+    def create_family(self, family: FamilyRecord, token: TokenRecord) -> Flow[Request, None]:
+        fkey, tkey = family_key(family.family_id), token_key(family.family_id, token.token_hash)
+        yield Batch((("SADD", user_key(family.user_id), family.family_id),), atomic=False)
+        yield Batch(
+            (
+                ("HSET", fkey, *_family_fields(family)),
+                ("PEXPIREAT", fkey, self._expire_ms(family.expires_at)),
+                (
+                    "HSET",
+                    tkey,
+                    "issued_at",
+                    repr(token.issued_at),
+                    "expires_at",
+                    repr(token.expires_at),
+                ),
+                ("PEXPIREAT", tkey, self._expire_ms(token.expires_at)),
+            ),
+            atomic=True,
+        )
+
+    def load(self, token_hash: bytes, family_id: str) -> Flow[Request, Snapshot | None]:
+        commands = (
+            ("HGETALL", family_key(family_id)),
+            ("HGETALL", token_key(family_id, token_hash)),
+        )
+        family, token = yield Batch(commands, atomic=True)
+        if not family or not token:
+            return None
+        return Snapshot(_token(token_hash, family_id, token), _family(family_id, family))
+
+    def commit_rotation(self, rotation: Rotation) -> Flow[Request, bool]:
+        new = rotation.successor
+        keys = (
+            family_key(rotation.family_id),
+            token_key(rotation.family_id, rotation.expected_head),
+            token_key(rotation.family_id, new.token_hash),
+        )
+        args = (
+            rotation.expected_head.hex(),
+            rotation.prev_hash.hex(),
+            repr(rotation.now),
+            new.token_hash.hex(),
+            repr(new.issued_at),
+            repr(new.expires_at),
+            self._expire_ms(new.expires_at),
+        )
+        applied = yield Script("rotate", keys, args)
+        return bool(applied)
+
+    def revoke_family(self, family_id: str, now: float) -> Flow[Request, None]:
+        yield Script("revoke", (family_key(family_id),), (repr(now), "", ""))
+
+    def revoke_user(self, user_id: str, device_id: str | None, now: float) -> Flow[Request, int]:
+        (members,) = yield Batch((("SMEMBERS", user_key(user_id)),), atomic=False)
+        revoked = 0
+        for family_id in sorted(m.decode() for m in members):
+            args = (repr(now), user_id, device_id or "")
+            revoked += int((yield Script("revoke", (family_key(family_id),), args)))
+        return revoked
+
+    def list_families(self, user_id: str) -> Flow[Request, list[FamilyRecord]]:
+        (members,) = yield Batch((("SMEMBERS", user_key(user_id)),), atomic=False)
+        ids = sorted(m.decode() for m in members)
+        found = yield Batch(tuple(("HGETALL", family_key(i)) for i in ids), atomic=False)
+        dead = [i for i, fields in zip(ids, found, strict=True) if not fields]
+        if dead:
+            yield Batch((("SREM", user_key(user_id), *dead),), atomic=False)
+        return [_family(i, fields) for i, fields in zip(ids, found, strict=True) if fields]
+
+    def purge_batch(self, now: float, limit: int) -> Flow[Request, int]:
+        # Keys expire by themselves; what is left to tidy is the user index: SCAN pages of user
+        # sets until ``limit`` dead entries are gone or the scan is complete.
+        removed = 0
+        while removed < limit:
+            scan = ("SCAN", self.scan_cursor, "MATCH", _USER_PATTERN, "COUNT", limit)
+            ((cursor, users),) = yield Batch((scan,), atomic=False)
+            self.scan_cursor = int(cursor)
+            for user in users:
+                removed += yield from self._tidy_user(user.decode())
+            if self.scan_cursor == 0:
+                break
+        return removed
+
+    def _tidy_user(self, key: str) -> Flow[Request, int]:
+        (members,) = yield Batch((("SMEMBERS", key),), atomic=False)
+        ids = sorted(m.decode() for m in members)
+        alive = yield Batch(tuple(("EXISTS", family_key(i)) for i in ids), atomic=False)
+        dead = [i for i, exists in zip(ids, alive, strict=True) if not exists]
+        if not dead:
+            return 0
+        (count,) = yield Batch((("SREM", key, *dead),), atomic=False)
+        return int(count)
+
+
+class _RedisBase:
+    def __init__(self, retention: float) -> None:
+        if retention < 0:
+            raise ConfigurationError("retention must be >= 0 seconds")
+        self._layout = _Layout(retention)
+
+    def __repr__(self) -> str:
+        # The URL may hold a password: never shown.
+        return f"{type(self).__name__}(<url hidden>)"
+
+    @staticmethod
+    def _failure(exc: BaseException) -> StoreError:
+        return StoreError(f"Redis store failed: {type(exc).__name__}")
+
+
+class RedisStore(_RedisBase):
+    """Refresh tokens in Redis (standalone or Cluster)."""
+
+    def __init__(self, url: str, *, timeout: float = 5.0, retention: float = DAY) -> None:
+        super().__init__(retention)
+        self._redis = _driver()
+        self._client = self._redis.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
+
+    def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
+        self._run(self._layout.create_family(family, token))
+
+    def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
+        return self._run(self._layout.load(token_hash, family_id))
+
+    def commit_rotation(self, rotation: Rotation) -> bool:
+        return self._run(self._layout.commit_rotation(rotation))
+
+    def revoke_family(self, family_id: str, now: float) -> None:
+        self._run(self._layout.revoke_family(family_id, now))
+
+    def revoke_user(self, user_id: str, device_id: str | None, now: float) -> int:
+        return self._run(self._layout.revoke_user(user_id, device_id, now))
+
+    def list_families(self, user_id: str) -> list[FamilyRecord]:
+        return self._run(self._layout.list_families(user_id))
+
+    def purge_batch(self, now: float, limit: int) -> int:
+        return self._run(self._layout.purge_batch(now, limit))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def _run(self, flow: Flow[Request, T]) -> T:
+        try:
+            return drive(flow, self._perform)
+        except self._redis.RedisError as exc:
+            raise self._failure(exc) from exc
+
+    def _perform(self, request: Request) -> Any:
+        if isinstance(request, Script):
+            return self._scripts[request.name](keys=request.keys, args=request.args)
+        pipe = self._client.pipeline(transaction=request.atomic)
+        for command in request.commands:
+            pipe.execute_command(*command)
+        return pipe.execute()
+
+
+class AsyncRedisStore(_RedisBase):
+    """The same store for asyncio (``AsyncTokenService``)."""
+
+    def __init__(self, url: str, *, timeout: float = 5.0, retention: float = DAY) -> None:
+        super().__init__(retention)
+        self._redis = _driver()
+        self._client = self._redis.asyncio.Redis.from_url(
+            url, socket_timeout=timeout, socket_connect_timeout=timeout
+        )
+        self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
+
+    async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
+        await self._run(self._layout.create_family(family, token))
+
+    async def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
+        return await self._run(self._layout.load(token_hash, family_id))
+
+    async def commit_rotation(self, rotation: Rotation) -> bool:
+        return await self._run(self._layout.commit_rotation(rotation))
+
+    async def revoke_family(self, family_id: str, now: float) -> None:
+        await self._run(self._layout.revoke_family(family_id, now))
+
+    async def revoke_user(self, user_id: str, device_id: str | None, now: float) -> int:
+        return await self._run(self._layout.revoke_user(user_id, device_id, now))
+
+    async def list_families(self, user_id: str) -> list[FamilyRecord]:
+        return await self._run(self._layout.list_families(user_id))
+
+    async def purge_batch(self, now: float, limit: int) -> int:
+        return await self._run(self._layout.purge_batch(now, limit))
+
+    async def close(self) -> None:
+        await self._client.aclose()
+
+    async def _run(self, flow: Flow[Request, T]) -> T:
+        try:
+            return await adrive(flow, self._perform)
+        except self._redis.RedisError as exc:
+            raise self._failure(exc) from exc
+
+    async def _perform(self, request: Request) -> Any:
+        if isinstance(request, Script):
+            return await self._scripts[request.name](keys=request.keys, args=request.args)
+        async with self._client.pipeline(transaction=request.atomic) as pipe:
+            for command in request.commands:
+                pipe.execute_command(*command)
+            return await pipe.execute()
+
+
+def _driver() -> ModuleType:
+    try:
+        import redis
+        import redis.asyncio
+    except ImportError:
+        raise ConfigurationError(
+            "the Redis stores need redis-py: pip install keyturn[redis]"
+        ) from None
+    return redis
+
+
+def _family_fields(family: FamilyRecord) -> list[str]:
+    fields = {
+        "user_id": family.user_id,
+        "device_id": family.device_id,
+        "claims": json.dumps(dict(family.claims), separators=(",", ":")),
+        "created_at": repr(family.created_at),
+        "last_used_at": repr(family.last_used_at),
+        "expires_at": repr(family.expires_at),
+        "head": family.head_hash.hex(),
+    }
+    if family.session_expires_at is not None:
+        fields["session_expires_at"] = repr(family.session_expires_at)
+    return [part for pair in fields.items() for part in pair]
+
+
+def _float(fields: dict[bytes, bytes], name: bytes) -> float | None:
+    value = fields.get(name)
+    return None if value is None else float(value)
+
+
+def _token(token_hash: bytes, family_id: str, fields: dict[bytes, bytes]) -> TokenRecord:
+    return TokenRecord(
+        token_hash=token_hash,
+        family_id=family_id,
+        issued_at=float(fields[b"issued_at"]),
+        expires_at=float(fields[b"expires_at"]),
+        used_at=_float(fields, b"used_at"),
+    )
+
+
+def _family(family_id: str, fields: dict[bytes, bytes]) -> FamilyRecord:
+    prev = fields.get(b"prev")
+    return FamilyRecord(
+        family_id=family_id,
+        user_id=fields[b"user_id"].decode(),
+        device_id=fields[b"device_id"].decode(),
+        claims=json.loads(fields[b"claims"]),
+        created_at=float(fields[b"created_at"]),
+        last_used_at=float(fields[b"last_used_at"]),
+        expires_at=float(fields[b"expires_at"]),
+        head_hash=bytes.fromhex(fields[b"head"].decode()),
+        session_expires_at=_float(fields, b"session_expires_at"),
+        revoked_at=_float(fields, b"revoked_at"),
+        prev_hash=None if prev is None else bytes.fromhex(prev.decode()),
+    )
