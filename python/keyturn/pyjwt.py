@@ -62,7 +62,7 @@ __all__ = [
 SUPPORTED_ALGORITHMS = ("EdDSA", "Ed25519", "HS256", "HS384", "HS512")
 
 # Options that would switch off a check keyturn's policy always makes.
-_ALWAYS_ON = ("verify_signature", "verify_exp", "verify_nbf", "verify_iat")
+_ALWAYS_ON = ("verify_signature", "verify_exp", "verify_nbf", "verify_iat", "verify_aud")
 _TIME_CLAIMS = ("exp", "iat", "nbf")
 
 
@@ -171,13 +171,25 @@ _TRANSLATION: dict[type[KeyturnError], type[PyJWTError]] = {
 }
 
 
+# A plain InvalidClaim becomes PyJWT's name for that claim's error.
+_CLAIM_TRANSLATION: dict[str | None, type[PyJWTError]] = {
+    "sub": InvalidSubjectError,
+    "jti": InvalidJTIError,
+    "iat": InvalidIssuedAtError,
+}
+
+
 def _translate(error: KeyturnError) -> KeyturnError:
     if isinstance(error, PyJWTError):
         return error
     for cls in type(error).__mro__:
         target = _TRANSLATION.get(cls)
+        if cls is InvalidClaim:
+            target = _CLAIM_TRANSLATION.get(error.claim, InvalidTokenError)
         if target is not None:
-            return target(str(error), claim=error.claim)
+            translated = target(str(error), claim=error.claim)
+            translated.code = error.code  # the core's precise reason (e.g. key_unknown) survives
+            return translated
     return error
 
 
@@ -270,9 +282,10 @@ def encode(
         name: _timestamp(value) if name in _TIME_CLAIMS else value
         for name, value in payload.items()
     }
-    header: dict[str, Any] = {"typ": "JWT", **(headers or {})}
+    header = dict(headers or {})
     alg = header.pop("alg", None) or algorithm
-    if not header["typ"]:
+    if not header.get("typ", True):
+        # keyturn always writes a typ (``JWT`` unless told otherwise); PyJWT would omit it.
         del header["typ"]
     if alg not in SUPPORTED_ALGORITHMS:
         raise NotImplementedError(f"Algorithm {alg!r} is not supported by keyturn")
@@ -316,31 +329,20 @@ def _checked_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
     return merged
 
 
-def _check_audience(
+def _check_strict_audience(
     claims: Mapping[str, Any], audience: list[str] | None, options: Mapping[str, Any]
 ) -> None:
-    """PyJWT's audience rules on top of keyturn's exact comparison."""
-    if not options.get("verify_aud", True):
+    """PyJWT's ``strict_aud``: one expected audience and a plain-string ``aud`` claim."""
+    if not options["strict_aud"] or audience is None:
         return
-    token_aud = claims.get("aud")
-    if audience is None:
-        if token_aud:
-            raise InvalidAudienceError("Invalid audience")
-        return
-    if options["strict_aud"] and (len(audience) != 1 or not isinstance(token_aud, str)):
+    if len(audience) != 1 or not isinstance(claims.get("aud"), str):
         raise InvalidAudienceError("Invalid audience (strict)")
 
 
-def _check_subject_and_jti(
-    claims: Mapping[str, Any], subject: str | None, options: Mapping[str, Any]
-) -> None:
-    if options.get("verify_sub", True) and "sub" in claims:
-        if not isinstance(claims["sub"], str):
-            raise InvalidSubjectError("Subject must be a string")
-        if subject is not None and claims["sub"] != subject:
-            raise InvalidSubjectError("Invalid subject")
-    if options.get("verify_jti", True) and "jti" in claims and not isinstance(claims["jti"], str):
-        raise InvalidJTIError("JWT ID must be a string")
+def _check_subject(claims: Mapping[str, Any], subject: str | None) -> None:
+    # The core has already refused a non-string sub; PyJWT's subject= adds an exact match.
+    if subject is not None and claims.get("sub") != subject:
+        raise InvalidSubjectError("Invalid subject")
 
 
 def _signature_bytes(jwt: str | bytes) -> bytes:
@@ -384,8 +386,8 @@ def decode_complete(
         header, claims = verifier.verify_complete(jwt)
     except KeyturnError as error:
         raise _translate(error) from None
-    _check_audience(claims, audiences, checked)
-    _check_subject_and_jti(claims, subject, checked)
+    _check_strict_audience(claims, audiences, checked)
+    _check_subject(claims, subject)
     return {"header": header, "payload": claims, "signature": _signature_bytes(jwt)}
 
 
