@@ -17,6 +17,7 @@ from typing import Any, Protocol, TypeAlias, runtime_checkable
 from keyturn._core import MAX_TOKEN_BYTES as _MAX_TOKEN_BYTES
 from keyturn._core import CompiledVerifier, HmacKey, SigningKey, VerifyingKey, encode
 from keyturn.errors import ConfigurationError, InvalidKey, JWKSError, TokenError, UnknownKey
+from keyturn.signer import Signer
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
@@ -26,7 +27,6 @@ __all__ = [
     "Issuer",
     "KeySource",
     "Keys",
-    "Signer",
     "SigningSource",
     "Verifier",
     "decode",
@@ -42,20 +42,6 @@ MAX_TTL = 86_400
 REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 
 VerificationKey: TypeAlias = "VerifyingKey | HmacKey"
-
-
-@runtime_checkable
-class Signer(Protocol):
-    """A key held elsewhere (KMS, HSM): keyturn asks it to sign, its private bytes never come in.
-
-    The same protocol as ``keyturn._core.Signer``, defined here so it exists at run time.
-    """
-
-    @property
-    def kid(self) -> str | None: ...
-    @property
-    def alg(self) -> str: ...
-    def sign(self, message: bytes, /) -> bytes: ...
 
 
 @runtime_checkable
