@@ -30,6 +30,11 @@ async def echo_claims(scope: dict[str, Any], receive: Any, send: Any) -> None:
 
 
 @pytest.fixture
+def echo() -> Any:
+    return echo_claims
+
+
+@pytest.fixture
 def ring() -> keyturn.Keyring:
     return keyturn.Keyring.generate()
 
