@@ -1,0 +1,154 @@
+"""Ratios, target checks and a PNG bar chart from one pytest-benchmark JSON file.
+
+    pytest benches/bench_verify.py benches/bench_sign.py --benchmark-json=bench.json
+    python benches/chart.py bench.json --out docs/bench.png
+
+Every figure is a ratio of medians from that one run: a peer's time divided by keyturn's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only, no display
+import matplotlib.pyplot as plt
+
+REFERENCE = "keyturn"
+RAW = "keyturn raw Ed25519"
+GROUPS = {"verify": "verify (signature + iss/aud/exp/iat/sub checks)", "sign": "sign (encode)"}
+COLOURS = {
+    "keyturn": "#2b8a3e",
+    "raw": "#8ce99a",
+    "rust": "#e8590c",
+    "python": "#1c7ed6",
+    "pure-python": "#868e96",
+}
+
+
+@dataclass(frozen=True)
+class Result:
+    peer: str
+    kind: str
+    median: float  # seconds
+
+
+Table = dict[str, dict[str, Result]]  # group -> peer -> result
+
+
+def load(path: Path) -> tuple[Table, dict[str, Any]]:
+    data = json.loads(path.read_text())
+    table: Table = {}
+    for bench in data["benchmarks"]:
+        info = bench.get("extra_info", {})
+        if bench.get("group") in GROUPS and "peer" in info:
+            result = Result(info["peer"], info["kind"], bench["stats"]["median"])
+            table.setdefault(bench["group"], {})[result.peer] = result
+    return table, data.get("machine_info", {})
+
+
+@dataclass(frozen=True)
+class Target:
+    text: str
+    value: float
+    ok: Callable[[float], bool]
+
+    def line(self) -> str:
+        verdict = "met" if self.ok(self.value) else "MISSED"
+        return f"{self.text:<58} {self.value:7.2f}   {verdict}"
+
+
+def targets(table: Table) -> list[Target]:
+    """The targets of issues 2 and 6, each as one ratio of this run."""
+    verify, sign = table["verify"], table["sign"]
+
+    def t(group: dict[str, Result], peer: str) -> float:
+        return group[peer].median
+
+    fastest_rust = min(r.median for r in verify.values() if r.kind == "rust")
+    fastest_encode = min(r.median for r in sign.values() if r.kind not in ("keyturn", "raw"))
+    return [
+        Target("verify: PyJWT time / keyturn time (want >= 3.5)",
+               t(verify, "PyJWT") / t(verify, REFERENCE), lambda v: v >= 3.5),
+        Target("verify: keyturn / fastest Rust-backed peer (want <= 1.0)",
+               t(verify, REFERENCE) / fastest_rust, lambda v: v <= 1.0),
+        Target("verify: keyturn / keyturn raw Ed25519 verify (want <= 1.15)",
+               t(verify, REFERENCE) / t(verify, RAW), lambda v: v <= 1.15),
+        Target("sign: PyJWT time / keyturn time (want >= 3.0)",
+               t(sign, "PyJWT") / t(sign, REFERENCE), lambda v: v >= 3.0),
+        Target("encode: keyturn / fastest peer (want <= 1.2)",
+               t(sign, REFERENCE) / fastest_encode, lambda v: v <= 1.2),
+    ]  # fmt: skip
+
+
+def report(table: Table) -> str:
+    lines = []
+    for group, results in table.items():
+        reference = results[REFERENCE].median
+        lines.append(f"\n{GROUPS[group]}: median time, and time relative to keyturn")
+        for result in sorted(results.values(), key=lambda r: r.median):
+            lines.append(
+                f"  {result.peer:<22} {result.kind:<12} {result.median * 1e6:10.2f} µs"
+                f"   {result.median / reference:8.2f}x"
+            )
+    lines.append("\ntargets")
+    lines.extend(f"  {target.line()}" for target in targets(table))
+    return "\n".join(lines)
+
+
+def plot(table: Table, machine: dict[str, Any], out: Path) -> None:
+    figure, axes = plt.subplots(len(table), 1, figsize=(9, 2.2 + 2.6 * len(table)), squeeze=False)
+    for axis, (group, results) in zip(axes[:, 0], table.items(), strict=True):
+        reference = results[REFERENCE].median
+        ordered = sorted(results.values(), key=lambda r: r.median, reverse=True)
+        ratios = [r.median / reference for r in ordered]
+        bars = axis.barh(
+            [r.peer for r in ordered],
+            ratios,
+            color=[COLOURS.get(r.kind, "#adb5bd") for r in ordered],
+        )
+        for bar, result, ratio in zip(bars, ordered, ratios, strict=True):
+            axis.text(
+                bar.get_width() * 1.08,
+                bar.get_y() + bar.get_height() / 2,
+                f"{ratio:.2f}x  ({result.median * 1e6:.1f} µs)",
+                va="center",
+                fontsize=8,
+            )
+        axis.set_xscale("log")
+        axis.set_xlim(min(ratios) / 1.5, max(ratios) * 8)
+        axis.axvline(1.0, color="black", linewidth=0.8)
+        axis.set_title(GROUPS[group], fontsize=10, loc="left")
+        axis.set_xlabel("time relative to keyturn (log scale; lower is faster)")
+    python = machine.get("python_implementation", "") + " " + machine.get("python_version", "")
+    figure.suptitle(f"keyturn vs peers, one EdDSA JWT, median of one run ({python.strip()})")
+    figure.tight_layout()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(out, dpi=110)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("json", type=Path, help="pytest-benchmark --benchmark-json output")
+    parser.add_argument("--out", type=Path, default=Path("docs/bench.png"), help="PNG to write")
+    args = parser.parse_args(argv)
+    table, machine = load(args.json)
+    missing = [group for group in GROUPS if REFERENCE not in table.get(group, {})]
+    if missing:
+        print(f"error: no keyturn result for {', '.join(missing)} in {args.json}", file=sys.stderr)
+        return 1
+    print(report(table))
+    plot(table, machine, args.out)
+    print(f"\nchart: {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
