@@ -142,7 +142,10 @@ pub mod py {
         }
 
         fn __repr__(&self) -> String {
-            format!("HmacKey(kid={:?})", self.inner.kid)
+            match &self.inner.kid {
+                Some(kid) => format!("HmacKey(kid={kid:?})"),
+                None => "HmacKey(kid=None)".to_owned(),
+            }
         }
 
         fn __str__(&self) -> String {
