@@ -100,6 +100,8 @@ def check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
             raise ConfigurationError("headers must map str to str")
         if any(c in name + value for c in "\r\n\0") or not name or ":" in name:
             raise ConfigurationError(f"header {name!r} has a forbidden character")
+        if not (name.isascii() and value.isascii()):
+            raise ConfigurationError(f"header {name!r} is not ASCII")
         checked[name] = value
     return checked
 
@@ -139,13 +141,12 @@ class _Deadline:
     """One budget of seconds for the whole exchange, re-applied to the socket before each read."""
 
     def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
         self.end = time.monotonic() + seconds
 
     def left(self) -> float:
         left = self.end - time.monotonic()
         if left <= 0:
-            raise TimeoutError(f"no complete response within {self.seconds:g} s")
+            raise TimeoutError
         return left
 
 
@@ -168,8 +169,10 @@ def _read_body(
 
 def _check_status(response: http.client.HTTPResponse, revalidating: bool) -> None:
     status = response.status
-    if status == 304 and revalidating:
-        return
+    if status == 304:
+        if revalidating:
+            return
+        raise JWKSError("HTTP 304 to a request that did not revalidate")
     if 300 <= status < 400:
         raise JWKSError(f"HTTP {status} redirect not followed (use the final URL)")
     if status != 200:
@@ -218,6 +221,8 @@ def fetch(
             _check_length(response, max_bytes)
             body = _read_body(response, sock, max_bytes, deadline)
         return Response(response.status, body, response.getheader("ETag"), freshness(response.msg))
+    except TimeoutError:
+        raise JWKSError(f"timed out: no complete response within {timeout:g} s") from None
     except (OSError, http.client.HTTPException) as exc:
         raise JWKSError(f"{type(exc).__name__}: {exc}") from None
     finally:

@@ -1,0 +1,174 @@
+"""A real HTTP server on 127.0.0.1 that serves what each test tells it and counts every request."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+import keyturn
+from keyturn._core import SigningKey
+
+
+@dataclass
+class Reply:
+    """What the server sends for one path."""
+
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0  # seconds before the status line (a slow server)
+    drip: float = 0.0  # seconds between body bytes (a slow body)
+    content_length: bool = True  # False: the body ends when the connection closes
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: JWKSServer
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients hanging up early (size cap, timeouts) are part of the tests, not failures."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _HTTPServer
+
+    def do_GET(self) -> None:
+        reply = self.server.owner.record(self.path, dict(self.headers.items()))
+        time.sleep(reply.delay)
+        etag = reply.headers.get("ETag")
+        if etag is not None and self.headers.get("If-None-Match") == etag:
+            self._send(Reply(304, b"", reply.headers))
+        else:
+            self._send(reply)
+
+    def _send(self, reply: Reply) -> None:
+        with contextlib.suppress(OSError):
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            if reply.content_length and reply.status != 304:
+                self.send_header("Content-Length", str(len(reply.body)))
+            self.end_headers()
+            if not reply.drip:
+                self.wfile.write(reply.body)
+                return
+            for i in range(len(reply.body)):
+                self.wfile.write(reply.body[i : i + 1])
+                self.wfile.flush()
+                time.sleep(reply.drip)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+
+class JWKSServer:
+    """ThreadingHTTPServer in a thread; ``routes`` maps a path to its Reply."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Reply] = {}
+        self.requests: list[tuple[str, dict[str, str]]] = []
+        self._lock = threading.Lock()
+        self.httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        self.httpd.owner = self
+        self.port = self.httpd.server_address[1]
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self._thread.start()
+
+    def record(self, path: str, headers: dict[str, str]) -> Reply:
+        path = path.split("?", 1)[0]  # routes and counts ignore the query string
+        with self._lock:
+            self.requests.append((path, headers))
+            return self.routes.get(path, Reply(404, b"not found"))
+
+    def url(self, path: str = "/jwks.json", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def count(self, path: str = "/jwks.json") -> int:
+        with self._lock:
+            return sum(1 for seen, _ in self.requests if seen == path)
+
+    def reply(self, path: str = "/jwks.json", **fields: Any) -> None:
+        self.routes[path] = Reply(**fields)
+
+    def serve_json(self, document: object, path: str = "/jwks.json", **reply: Any) -> None:
+        headers = {"Content-Type": "application/json", **reply.pop("headers", {})}
+        self.routes[path] = Reply(body=json.dumps(document).encode(), headers=headers, **reply)
+
+    def serve_keys(self, *keys: SigningKey, path: str = "/jwks.json", **reply: Any) -> None:
+        self.serve_json({"keys": [key.public_key.to_jwk() for key in keys]}, path, **reply)
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+class FakeClock:
+    """The monotonic clock RemoteJWKS reads for freshness and cooldown; tests move it by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def server() -> Iterator[JWKSServer]:
+    running = JWKSServer()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def key_a() -> SigningKey:
+    return SigningKey.generate(kid="key-a")
+
+
+@pytest.fixture
+def key_b() -> SigningKey:
+    return SigningKey.generate(kid="key-b")
+
+
+@pytest.fixture
+def make_token() -> Callable[[SigningKey], str]:
+    def make(key: SigningKey) -> str:
+        return keyturn.encode({"sub": "user-1", "exp": int(time.time()) + 600}, key)
+
+    return make
+
+
+@pytest.fixture
+def make_verifier() -> Callable[[Any], keyturn.Verifier]:
+    def make(keys: Any) -> keyturn.Verifier:
+        return keyturn.Verifier(keys=keys, issuer=None, audience=None)
+
+    return make
+
+
+@pytest.fixture
+def join() -> Callable[[keyturn.RemoteJWKS], None]:
+    """Wait for the fetch in flight by joining it. It starts no fetch of its own as long as the
+    (frozen) clock is within the cooldown of the last request, which a test must arrange."""
+
+    def wait(jwks: keyturn.RemoteJWKS) -> None:
+        jwks.refresh_on_unknown_kid()
+
+    return wait

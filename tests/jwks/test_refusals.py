@@ -1,0 +1,198 @@
+"""Every response RemoteJWKS must refuse, each from a real server: JWKSError, within the timeout."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from keyturn import JWKSError, RemoteJWKS
+from keyturn._core import SigningKey
+
+if TYPE_CHECKING:
+    from conftest import FakeClock, JWKSServer
+
+TIMEOUT = 0.5
+# Generous: the point is that the timeout bounds the call, not how fast the machine is.
+BOUND = TIMEOUT + 1.5
+
+RSA_JWK = {"kty": "RSA", "kid": "rsa-1", "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB"}
+
+
+def refused(jwks: RemoteJWKS, match: str) -> JWKSError:
+    started = time.monotonic()
+    with pytest.raises(JWKSError, match=match) as caught:
+        jwks.verification_keys()
+    assert time.monotonic() - started < BOUND
+    assert type(caught.value) is JWKSError
+    assert caught.value.code == "jwks_error"
+    return caught.value
+
+
+def client(server: JWKSServer, path: str = "/jwks.json", **options: object) -> RemoteJWKS:
+    return RemoteJWKS(server.url(path), timeout=TIMEOUT, **options)  # type: ignore[arg-type]
+
+
+def test_oversized_by_content_length(server: JWKSServer, key_a: SigningKey) -> None:
+    server.serve_json({"keys": [key_a.public_key.to_jwk()], "pad": "x" * 2000})
+    refused(client(server, max_bytes=1000), r"larger than max_bytes=1000 \(Content-Length")
+
+
+def test_oversized_while_streaming(server: JWKSServer) -> None:
+    # No Content-Length: the cap must hold while reading, not after.
+    server.reply(body=b"[" * 5_000_000, content_length=False)
+    refused(client(server, max_bytes=1000), r"larger than max_bytes=1000$")
+
+
+def test_slow_server(server: JWKSServer, key_a: SigningKey) -> None:
+    server.serve_keys(key_a, delay=3)
+    refused(client(server), "timed out: no complete response within 0.5 s")
+
+
+def test_slow_body_hits_the_overall_deadline(server: JWKSServer, key_a: SigningKey) -> None:
+    # Each byte arrives well inside the per-read timeout; only the overall deadline stops it.
+    server.serve_keys(key_a, drip=0.05)
+    refused(client(server), "timed out: no complete response within 0.5 s")
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+def test_redirect_is_not_followed(server: JWKSServer, key_a: SigningKey, status: int) -> None:
+    server.serve_keys(key_a, path="/moved.json")
+    server.reply(status=status, headers={"Location": server.url("/moved.json")})
+    refused(client(server), f"HTTP {status} redirect not followed")
+    assert server.count("/moved.json") == 0
+
+
+def test_304_without_revalidation(server: JWKSServer) -> None:
+    server.reply(status=304)
+    refused(client(server), "HTTP 304 to a request that did not revalidate")
+
+
+@pytest.mark.parametrize("status", [500, 503, 404, 401, 204])
+def test_non_200_status(server: JWKSServer, status: int) -> None:
+    server.reply(status=status, body=b'{"keys": []}')
+    refused(client(server), rf"HTTP {status} \(expected 200\)")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<html>502 Bad Gateway</html>",
+        b"",
+        b'{"keys": [], "keys": []}',  # duplicate member names
+        b'{"keys": [NaN]}',
+        b'{"keys": [\xff]}',  # not UTF-8
+        b"[" * 100_000 + b"]" * 100_000,  # nesting deep enough to exhaust recursion
+    ],
+)
+def test_non_json(server: JWKSServer, body: bytes) -> None:
+    server.reply(body=body)
+    refused(client(server), "JWKS response is not valid JSON")
+
+
+@pytest.mark.parametrize(
+    ("document", "match"),
+    [
+        ([{"kty": "OKP"}], "not a JSON object"),
+        ("keys", "not a JSON object"),
+        ({"jwks_uri": "https://x"}, r"not a JWK Set \(no 'keys' array\)"),
+        ({"keys": {"kty": "OKP"}}, r"not a JWK Set \(no 'keys' array\)"),
+        ({"keys": []}, r"no usable verification key \(0 entries skipped\)"),
+        ({"keys": [RSA_JWK, 5, "x"]}, r"no usable verification key \(3 entries skipped\)"),
+    ],
+)
+def test_not_a_usable_jwks(server: JWKSServer, document: object, match: str) -> None:
+    server.serve_json(document)
+    refused(client(server), match)
+
+
+def test_duplicate_kids_refuse_the_set(server: JWKSServer) -> None:
+    one, two = SigningKey.generate(kid="same"), SigningKey.generate(kid="same")
+    server.serve_keys(one, two)
+    refused(client(server), "kid 'same' appears more than once")
+
+
+def test_unusable_entries_are_skipped(
+    server: JWKSServer, key_a: SigningKey, caplog: pytest.LogCaptureFixture
+) -> None:
+    good = key_a.public_key.to_jwk()
+    server.serve_json(
+        {
+            "keys": [
+                RSA_JWK,
+                {**SigningKey.generate(kid="enc").public_key.to_jwk(), "use": "enc"},
+                {**SigningKey.generate(kid="ops").public_key.to_jwk(), "key_ops": ["sign"]},
+                {"kty": "OKP", "crv": "Ed25519", "kid": "short", "x": "AAAA"},
+                ["not", "an", "object"],
+                good,
+            ]
+        }
+    )
+    with caplog.at_level(logging.DEBUG, logger="keyturn.jwks"):
+        keys = client(server).verification_keys()
+    assert [key.kid for key in keys] == ["key-a"]
+    skipped = [r for r in caplog.records if "skipped" in r.getMessage()]
+    assert len(skipped) == 5
+    assert {r.levelno for r in skipped} == {logging.DEBUG}
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        SigningKey.generate(kid="leaked").to_jwk(private=True),
+        {"kty": "oct", "kid": "hmac", "k": "c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0LXNlY3JldA"},
+    ],
+)
+def test_published_secret_keys_are_skipped_loudly(
+    server: JWKSServer,
+    key_a: SigningKey,
+    caplog: pytest.LogCaptureFixture,
+    secret: dict[str, str],
+) -> None:
+    server.serve_json({"keys": [secret, key_a.public_key.to_jwk()]})
+    with caplog.at_level(logging.DEBUG, logger="keyturn.jwks"):
+        keys = client(server).verification_keys()
+    assert [key.kid for key in keys] == ["key-a"]
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warnings] == [
+        "JWKS entry 0 skipped: it contains private or secret key material"
+    ]
+    material = secret.get("d") or secret["k"]
+    assert material not in caplog.text
+
+
+def test_nothing_listening(server: JWKSServer) -> None:
+    jwks = client(server)
+    server.stop()
+    refused(jwks, "ConnectionRefusedError")
+
+
+def test_a_failed_cold_fetch_is_not_retried_within_the_cooldown(
+    server: JWKSServer, key_a: SigningKey, clock: FakeClock
+) -> None:
+    server.reply(status=500)
+    jwks = client(server, cooldown=30, clock=clock)
+    refused(jwks, "HTTP 500")
+    refused(jwks, "HTTP 500")
+    assert server.count() == 1
+    server.serve_keys(key_a)
+    clock.advance(30)
+    assert [key.kid for key in jwks.verification_keys()] == ["key-a"]
+    assert server.count() == 2
+
+
+def test_errors_do_not_show_the_query_string(server: JWKSServer) -> None:
+    server.reply(status=500)
+    error = refused(client(server, "/jwks.json?api_key=s3cr3t"), "HTTP 500")
+    assert "s3cr3t" not in str(error)
+    assert f"http://127.0.0.1:{server.port}/jwks.json" in str(error)
+
+
+def test_accept_header_and_extra_headers_are_sent(server: JWKSServer, key_a: SigningKey) -> None:
+    server.serve_keys(key_a)
+    client(server, headers={"Authorization": "Bearer t0ken"}).verification_keys()
+    (_, headers) = server.requests[0]
+    assert headers["Authorization"] == "Bearer t0ken"
+    assert headers["Accept"].startswith("application/jwk-set+json")
