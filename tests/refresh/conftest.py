@@ -1,0 +1,264 @@
+"""Fixtures for the refresh tests: one suite, every store, sync and async.
+
+Server-backed stores read KEYTURN_TEST_POSTGRES_DSN / KEYTURN_TEST_REDIS_URL (set by
+``source scripts/test-services.sh``). Without them the tests skip, saying why, except under CI
+(``CI`` set), where a missing server fails the test so CI can never silently skip them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import os
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import keyturn as kt
+
+DSN_VAR = "KEYTURN_TEST_POSTGRES_DSN"
+REDIS_VAR = "KEYTURN_TEST_REDIS_URL"
+KINDS = ["memory", "sqlite", "postgres", "redis"]
+SERVICE_KINDS = KINDS + [f"async-{kind}" for kind in KINDS]
+
+
+def server_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        reason = f"{name} is not set: run `source scripts/test-services.sh` first"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test against real servers, but {reason}")
+        pytest.skip(reason)
+    return value
+
+
+def run_control(name: str) -> None:
+    """Run one of the stop/start commands test-services.sh exports (for the fault tests)."""
+    subprocess.run(["bash", "-c", server_env(name)], check=True, capture_output=True)
+
+
+class Clock:
+    """A clock the tests move by hand; starts at the real time (Redis TTLs are real)."""
+
+    def __init__(self) -> None:
+        import time
+
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@dataclass
+class Backend:
+    """One store kind: how to make a store and how to look at what it holds."""
+
+    kind: str
+    make_store: Callable[[], Any]
+    make_async_store: Callable[[], Any]
+    count: Callable[[], int]
+    at_rest: Callable[[], bytes]
+
+
+def _memory_backend(tmp_path: Path) -> Backend:
+    stores: list[kt.MemoryStore] = []
+
+    def make() -> kt.MemoryStore:
+        if not stores:
+            stores.append(kt.MemoryStore())
+        return stores[0]
+
+    def count() -> int:
+        return sum(len(s._families) + len(s._tokens) for s in stores)
+
+    def at_rest() -> bytes:
+        return b"".join(repr((s._families, s._tokens)).encode() for s in stores)
+
+    return Backend("memory", make, make, count, at_rest)
+
+
+def _sqlite_backend(tmp_path: Path) -> Backend:
+    path = tmp_path / "keyturn.db"
+
+    def count() -> int:
+        import sqlite3
+
+        with sqlite3.connect(path) as connection:
+            rows = connection.execute(
+                "SELECT (SELECT COUNT(*) FROM keyturn_families)"
+                " + (SELECT COUNT(*) FROM keyturn_refresh_tokens)"
+            ).fetchone()
+        return int(rows[0])
+
+    def at_rest() -> bytes:
+        return b"".join(p.read_bytes() for p in tmp_path.glob("keyturn.db*"))
+
+    return Backend(
+        "sqlite", lambda: kt.SQLiteStore(path), lambda: kt.SQLiteStore(path), count, at_rest
+    )
+
+
+def reset_postgres(dsn: str) -> None:
+    import psycopg
+
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        connection.execute(
+            "DROP TABLE IF EXISTS keyturn_families, keyturn_refresh_tokens, keyturn_schema"
+        )
+
+
+def _postgres_backend(tmp_path: Path) -> Backend:
+    import psycopg
+
+    dsn = server_env(DSN_VAR)
+    reset_postgres(dsn)
+
+    def count() -> int:
+        with psycopg.connect(dsn) as connection:
+            row = connection.execute(
+                "SELECT (SELECT COUNT(*) FROM keyturn_families)"
+                " + (SELECT COUNT(*) FROM keyturn_refresh_tokens)"
+            ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    def at_rest() -> bytes:
+        dump = subprocess.run(["pg_dump", "--data-only", dsn], check=True, capture_output=True)
+        return dump.stdout
+
+    return Backend(
+        "postgres",
+        lambda: kt.PostgresStore(dsn, pool_size=4),
+        lambda: kt.AsyncPostgresStore(dsn, pool_size=4),
+        count,
+        at_rest,
+    )
+
+
+def _redis_backend(tmp_path: Path) -> Backend:
+    import redis
+
+    url = server_env(REDIS_VAR)
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+
+    def at_rest() -> bytes:
+        # Every key name and every value, both as stored (DUMP) and as read.
+        parts: list[bytes] = []
+        for key in client.scan_iter():
+            parts += [key, client.dump(key) or b""]
+            if client.type(key) == b"hash":
+                parts += [b for pair in client.hgetall(key).items() for b in pair]
+            else:
+                parts += list(client.smembers(key))
+        return b"\n".join(parts)
+
+    return Backend(
+        "redis",
+        lambda: kt.RedisStore(url),
+        lambda: kt.AsyncRedisStore(url),
+        lambda: int(client.dbsize()),
+        at_rest,
+    )
+
+
+_BACKENDS = {
+    "memory": _memory_backend,
+    "sqlite": _sqlite_backend,
+    "postgres": _postgres_backend,
+    "redis": _redis_backend,
+}
+
+
+class Blocking:
+    """Drives an AsyncTokenService from sync test code on a private event loop, so the very
+    same test body checks the sync and the async service."""
+
+    def __init__(self, service: kt.AsyncTokenService, loop: asyncio.AbstractEventLoop) -> None:
+        self.service = service
+        self.loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.service, name)
+        if not inspect.iscoroutinefunction(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self.loop.run_until_complete(attribute(*args, **kwargs))
+
+        return call
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def issuer() -> kt.Issuer:
+    return kt.Issuer(kt.Keyring.generate(), issuer="https://auth.test", audience="api.test")
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+@pytest.fixture(params=KINDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    return _BACKENDS[request.param](tmp_path)
+
+
+@pytest.fixture(params=SERVICE_KINDS)
+def service_kind(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def service_backend(service_kind: str, tmp_path: Path) -> Backend:
+    return _BACKENDS[service_kind.removeprefix("async-")](tmp_path)
+
+
+MakeService = Callable[..., Any]
+
+
+@pytest.fixture
+def make_service(
+    service_kind: str,
+    service_backend: Backend,
+    issuer: kt.Issuer,
+    clock: Clock,
+    loop: asyncio.AbstractEventLoop,
+) -> Iterator[MakeService]:
+    """``make_service(**options)``: a TokenService, or a Blocking(AsyncTokenService), on the
+    parametrized store. All services made in one test share the store's data."""
+    made: list[Any] = []
+
+    def make(**options: Any) -> Any:
+        options.setdefault("clock", clock)
+        if service_kind.startswith("async-"):
+            service = Blocking(
+                kt.AsyncTokenService(issuer, service_backend.make_async_store(), **options), loop
+            )
+        else:
+            service = kt.TokenService(issuer, service_backend.make_store(), **options)
+        made.append(service)
+        return service
+
+    yield make
+    for service in made:
+        service.close()
+
+
+@pytest.fixture
+def service(make_service: MakeService) -> Any:
+    return make_service()
