@@ -360,32 +360,43 @@ def _fsync_directory(directory: str) -> None:
 
 def _read_private_file(path: str) -> bytes:
     fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as file:
+    try:
         # fstat on the open descriptor: the mode checked is the mode of the bytes we read.
-        info = os.fstat(file.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise KeyringError(f"{path} is not a regular file")
-        if info.st_mode & 0o077:
-            mode = stat.S_IMODE(info.st_mode)
-            raise KeyringError(
-                f"{path} is accessible by group or others (mode {mode:#o}); chmod 600 it"
-            )
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise KeyringError(f"{path} is larger than {MAX_FILE_BYTES} bytes: not a keyring file")
-    return data
+        _check_private(path, os.fstat(fd))
+        chunks: list[bytes] = []
+        size = 0
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:
+                raise KeyringError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
+def _check_private(path: str, info: os.stat_result) -> None:
+    if not stat.S_ISREG(info.st_mode):
+        raise KeyringError(f"{path} is not a regular file")
+    if info.st_mode & 0o077:
+        mode = stat.S_IMODE(info.st_mode)
+        raise KeyringError(
+            f"{path} is accessible by group or others (mode {mode:#o}); chmod 600 it"
+        )
 
 
 def _parse_json(data: bytes) -> object:
     try:
-        return json.loads(data, object_pairs_hook=_unique_members)
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise KeyringError("the keyring file is not UTF-8 text") from None
+    try:
+        return json.loads(text, object_pairs_hook=_unique_members)
     except json.JSONDecodeError as error:
         # `from None`: a JSONDecodeError carries the whole document (private keys) in `.doc`.
         raise KeyringError(
             f"the keyring file is not valid JSON (line {error.lineno}, column {error.colno})"
         ) from None
-    except UnicodeDecodeError:
-        raise KeyringError("the keyring file is not UTF-8 text") from None
 
 
 def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
