@@ -315,8 +315,9 @@ class Verifier:
         self, tokens: Sequence[str | bytes], now: float | None = None
     ) -> list[dict[str, Any] | TokenError]:
         """One result per token, same order: its claims or the ``TokenError`` ``verify`` raises."""
-        compiled = self._fixed or self._compiled()
-        results = compiled.verify_many(tokens, now)
+        if self._fixed is not None:
+            return self._fixed.verify_many(tokens, now)
+        results = self._compiled().verify_many(tokens, now)
         unknown = [i for i, result in enumerate(results) if isinstance(result, UnknownKey)]
         if unknown and self._source.refresh_on_unknown_kid():
             retried = self._compiled().verify_many([tokens[i] for i in unknown], now)
