@@ -1,0 +1,338 @@
+"""The ``keyturn`` command line (also ``python -m keyturn``).
+
+Every failure is one line on stderr and a non-zero exit; secrets (refresh tokens, private keys) are
+printed only when a flag asks for them (``token issue --json``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from keyturn import _core
+from keyturn.errors import KeyturnError, TokenError
+from keyturn.keyring import Keyring
+from keyturn.tokens import Issuer, Verifier
+
+__all__ = ["main"]
+
+DEFAULT_KEYRING = "keyturn-keys.json"
+DEFAULT_DB = "keyturn.db"
+DEFAULT_ISSUER = "http://127.0.0.1:8000"
+DEFAULT_AUDIENCE = "keyturn-api"
+
+
+class CommandError(Exception):
+    """A failure worth one line on stderr (exit 1)."""
+
+
+# --- shared helpers -------------------------------------------------------------------------------
+
+
+def load_keyring(path: str) -> Keyring:
+    try:
+        return Keyring.load(path)
+    except FileNotFoundError:
+        raise CommandError(f"no keyring at {path} (create one with: keyturn keys init)") from None
+
+
+def open_store(url: str) -> Any:
+    """A token store from ``--db``: a SQLite path, or a ``postgresql://`` / ``redis://`` URL."""
+    from keyturn.refresh import stores
+
+    if url.startswith(("postgresql://", "postgres://")):
+        return stores.PostgresStore(url)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return stores.RedisStore(url)
+    return stores.SQLiteStore(url.removeprefix("sqlite:///"))
+
+
+def make_issuer(args: argparse.Namespace, ring: Keyring) -> Issuer:
+    return Issuer(ring, issuer=args.issuer, audience=args.audience, ttl=args.ttl)
+
+
+def read_token(value: str) -> str:
+    """``-`` reads the token from stdin, which keeps it out of shell history and ``ps``."""
+    token = sys.stdin.readline() if value == "-" else value
+    return token.strip()
+
+
+def print_json(value: object) -> None:
+    print(json.dumps(value, indent=2, sort_keys=True))
+
+
+def iso(moment: float) -> str:
+    return datetime.fromtimestamp(moment, tz=timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ")
+
+
+# --- keyturn keys ---------------------------------------------------------------------------------
+
+
+def keys_init(args: argparse.Namespace) -> None:
+    if os.path.exists(args.keyring):
+        raise CommandError(f"{args.keyring} already exists; refusing to overwrite a keyring")
+    ring = Keyring.generate()
+    ring.save(args.keyring)
+    print(f"created {args.keyring} (mode 0600): current key {ring.current.kid}")
+
+
+def keys_rotate(args: argparse.Namespace) -> None:
+    ring = load_keyring(args.keyring)
+    old = ring.current.kid
+    ring.rotate()
+    ring.save(args.keyring)
+    print(f"rotated: {ring.current.kid} now signs; {old} verifies until its tokens expire")
+
+
+def keys_revoke(args: argparse.Namespace) -> None:
+    ring = load_keyring(args.keyring)
+    ring.revoke(args.kid)
+    ring.save(args.keyring)
+    print(f"revoked {args.kid}: removed from the JWKS and from verification")
+
+
+def keys_list(args: argparse.Namespace) -> None:
+    entries = load_keyring(args.keyring).entries()
+    if args.json:
+        print_json(
+            [{"kid": e.kid, "state": e.state.value, "since": e.since[e.state]} for e in entries]
+        )
+        return
+    print(f"{'KID':<45} {'STATE':<9} SINCE")
+    for entry in entries:
+        print(f"{entry.kid:<45} {entry.state.value:<9} {iso(entry.since[entry.state])}")
+
+
+def keys_jwks(args: argparse.Namespace) -> None:
+    print_json(load_keyring(args.keyring).jwks())
+
+
+def keys_maintain(args: argparse.Namespace) -> None:
+    ring = load_keyring(args.keyring)
+    if ring.maintain():
+        ring.save(args.keyring)
+        print(f"updated {args.keyring}: current key {ring.current.kid}")
+    else:
+        print("nothing due")
+
+
+# --- keyturn token --------------------------------------------------------------------------------
+
+
+def token_issue(args: argparse.Namespace) -> None:
+    issuer = make_issuer(args, load_keyring(args.keyring))
+    extra = {"scope": args.scope} if args.scope else {}
+    if args.db is None:
+        access = issuer.issue(args.sub, **extra)
+        if args.json:
+            print_json({"access_token": access, "token_type": "Bearer", "expires_in": issuer.ttl})
+        else:
+            print(access)
+        return
+    from keyturn.refresh import TokenService
+
+    service = TokenService(issuer, store=open_store(args.db))
+    try:
+        pair = service.issue_pair(args.sub, args.device, claims=extra or None)
+    finally:
+        service.close()
+    if args.json:
+        print_json(
+            {
+                "access_token": pair.access,
+                "refresh_token": pair.refresh,
+                "token_type": "Bearer",
+                "expires_in": max(0, int(pair.access_expires_at - time.time())),
+            }
+        )
+    else:
+        print(pair.access)
+        print("refresh token stored; not shown (use --json to receive it)", file=sys.stderr)
+
+
+def verification_keys(args: argparse.Namespace) -> Any:
+    if args.jwks_url:
+        from keyturn.jwks import RemoteJWKS
+
+        return RemoteJWKS(args.jwks_url)
+    if args.jwks:
+        try:
+            return json.loads(Path(args.jwks).read_text(encoding="utf-8"))
+        except ValueError:
+            raise CommandError(f"{args.jwks} is not JSON") from None
+    return load_keyring(args.keyring)
+
+
+def token_verify(args: argparse.Namespace) -> None:
+    verifier = Verifier(
+        keys=verification_keys(args),
+        issuer=args.issuer,
+        audience=args.audience,
+        leeway=args.leeway,
+    )
+    try:
+        claims = verifier.verify(read_token(args.token))
+    except TokenError as error:
+        raise CommandError(f"token rejected: {error.code}: {error}") from None
+    print_json(claims)
+
+
+def token_inspect(args: argparse.Namespace) -> None:
+    header, claims = _core.unverified_parts(read_token(args.token))
+    print("UNVERIFIED: the signature and claims below have NOT been checked", file=sys.stderr)
+    print_json({"header": header, "claims": claims})
+
+
+# --- keyturn serve / demo / bench -----------------------------------------------------------------
+
+
+def serve(args: argparse.Namespace) -> None:
+    try:
+        import uvicorn
+    except ImportError:
+        raise CommandError("keyturn serve needs uvicorn: pip install 'keyturn[server]'") from None
+    from keyturn.asgi import jwks_endpoint, refresh_endpoints
+    from keyturn.refresh import TokenService
+
+    ring = load_keyring(args.keyring)
+    issuer = make_issuer(args, ring)
+    service = TokenService(issuer, store=open_store(args.db))
+    app = refresh_endpoints(service, verifier=issuer.verifier(), app=jwks_endpoint(ring))
+    print(f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout)")
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
+    finally:
+        service.close()
+
+
+def demo(args: argparse.Namespace) -> None:
+    from keyturn import _demo
+
+    _demo.run(Path(args.dir))
+
+
+def bench(args: argparse.Namespace) -> None:
+    from keyturn import _bench
+
+    _bench.run(args.seconds)
+
+
+# --- argument parsing -----------------------------------------------------------------------------
+
+
+def _keyring_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--keyring", default=DEFAULT_KEYRING, help=f"keyring file (default ./{DEFAULT_KEYRING})"
+    )
+
+
+def _claims_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--issuer", default=DEFAULT_ISSUER, help="the iss claim")
+    parser.add_argument("--audience", default=DEFAULT_AUDIENCE, help="the aud claim")
+
+
+def _add_keys(commands: Any) -> None:
+    keys = commands.add_parser("keys", help="manage a signing keyring").add_subparsers(
+        dest="action", required=True
+    )
+    actions: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
+        "init": (keys_init, "create a new keyring file"),
+        "rotate": (keys_rotate, "next key starts signing; current becomes previous"),
+        "revoke": (keys_revoke, "emergency: stop publishing and accepting a key now"),
+        "list": (keys_list, "show every key and its state"),
+        "jwks": (keys_jwks, "print the public JWKS document"),
+        "maintain": (keys_maintain, "retire expired keys, rotate when due"),
+    }
+    for name, (handler, help_text) in actions.items():
+        parser = keys.add_parser(name, help=help_text)
+        _keyring_option(parser)
+        parser.set_defaults(handler=handler)
+        if name == "revoke":
+            # A kid is base64url and may start with "-": "keyturn keys revoke -- -abc".
+            parser.add_argument("kid", help="the key's kid (write -- before a kid starting with -)")
+        if name == "list":
+            parser.add_argument("--json", action="store_true")
+
+
+def _add_token(commands: Any) -> None:
+    token = commands.add_parser("token", help="issue, verify or inspect tokens").add_subparsers(
+        dest="action", required=True
+    )
+    issue = token.add_parser("issue", help="sign an access token (with --db: a full pair)")
+    _keyring_option(issue)
+    _claims_options(issue)
+    issue.add_argument("--sub", required=True, help="the subject (user id)")
+    issue.add_argument("--device", default="cli", help="device id for the refresh family")
+    issue.add_argument("--scope", help="space-separated scopes")
+    issue.add_argument("--ttl", type=int, default=600, help="access token lifetime, seconds")
+    issue.add_argument("--db", help="token store: SQLite path or postgresql:// / redis:// URL")
+    issue.add_argument(
+        "--json", action="store_true", help="print JSON (includes the refresh token)"
+    )
+    issue.set_defaults(handler=token_issue)
+
+    verify = token.add_parser("verify", help="verify a token's signature and claims")
+    verify.add_argument("token", help="the token, or - to read it from stdin")
+    _keyring_option(verify)
+    _claims_options(verify)
+    source = verify.add_mutually_exclusive_group()
+    source.add_argument("--jwks", help="a JWKS file instead of the keyring")
+    source.add_argument("--jwks-url", help="an issuer's JWKS URL instead of the keyring")
+    verify.add_argument("--leeway", type=float, default=0, help="clock tolerance, seconds")
+    verify.set_defaults(handler=token_verify)
+
+    inspect = token.add_parser("inspect", help="show header and claims WITHOUT verifying")
+    inspect.add_argument("token", help="the token, or - to read it from stdin")
+    inspect.set_defaults(handler=token_inspect)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="keyturn", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"keyturn {_core.__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    demo_parser = commands.add_parser("demo", help="walk through the whole flow, step by step")
+    demo_parser.add_argument("--dir", default=".", help="where the keyring and database live")
+    demo_parser.set_defaults(handler=demo)
+
+    _add_keys(commands)
+    _add_token(commands)
+
+    serve_parser = commands.add_parser("serve", help="JWKS + refresh/logout endpoints (uvicorn)")
+    _keyring_option(serve_parser)
+    _claims_options(serve_parser)
+    serve_parser.add_argument("--db", default=DEFAULT_DB, help="SQLite path or server URL")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--ttl", type=int, default=600, help="access token lifetime")
+    serve_parser.add_argument("--log-level", default="info")
+    serve_parser.set_defaults(handler=serve)
+
+    bench_parser = commands.add_parser("bench", help="time keyturn (and installed peers)")
+    bench_parser.add_argument("--seconds", type=float, default=0.5, help="time per measurement")
+    bench_parser.set_defaults(handler=bench)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.handler(args)
+    except (CommandError, KeyturnError, OSError) as error:
+        # KeyturnError messages never hold a token or key material, so they are safe to print.
+        print(f"keyturn: error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
