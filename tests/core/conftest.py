@@ -24,7 +24,9 @@ def segment(part: dict[str, Any] | bytes) -> str:
     return b64(raw)
 
 
-def forge(header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, key: kt.SigningKey) -> str:
+def forge(
+    header: dict[str, Any] | bytes, payload: dict[str, Any] | bytes, key: kt.SigningKey
+) -> str:
     """A correctly signed token with exactly this header and payload."""
     signing_input = f"{segment(header)}.{segment(payload)}"
     return f"{signing_input}.{b64(key.sign(signing_input.encode()))}"
@@ -50,4 +52,10 @@ def decode(token: str, key: kt.SigningKey, **policy: Any) -> dict[str, Any]:
 
 def fresh_claims() -> dict[str, Any]:
     now = time.time()
-    return {"iss": "https://auth.example.com", "aud": "api", "sub": "u", "iat": now, "exp": now + 600}
+    return {
+        "iss": "https://auth.example.com",
+        "aud": "api",
+        "sub": "u",
+        "iat": now,
+        "exp": now + 600,
+    }

@@ -132,8 +132,16 @@ def test_pem_rules() -> None:
     sk = kt.SigningKey.generate()
     refused(lambda: kt.VerifyingKey.from_pem(sk.to_pem()))
     refused(lambda: kt.SigningKey.from_pem(sk.public_key.to_pem()))
-    refused(lambda: kt.VerifyingKey.from_pem(b"-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n"))
-    rsa_like = b"-----BEGIN PUBLIC KEY-----\n" + base64.b64encode(bytes(44)) + b"\n-----END PUBLIC KEY-----\n"
+    refused(
+        lambda: kt.VerifyingKey.from_pem(
+            b"-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n"
+        )
+    )
+    rsa_like = (
+        b"-----BEGIN PUBLIC KEY-----\n"
+        + base64.b64encode(bytes(44))
+        + b"\n-----END PUBLIC KEY-----\n"
+    )
     refused(lambda: kt.VerifyingKey.from_pem(rsa_like))
     refused(lambda: kt.VerifyingKey.from_pem(b"\xff\xfe"))
 
@@ -185,9 +193,11 @@ def test_hmac_secret_length_decides_its_algorithms() -> None:
 @pytest.mark.parametrize(
     "secret",
     [
-        b"-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n-----END PUBLIC KEY-----",
+        b"-----BEGIN PUBLIC KEY-----\n"
+        b"MCowBQYDK2VwAyEAGb9ECWmEzf6FQbrBZ9w7lshQhqowtrbLDFw4rXAxZuE=\n"
+        b"-----END PUBLIC KEY-----",
         b"  -----BEGIN CERTIFICATE-----\nMIIBxx\n-----END CERTIFICATE-----",
-        b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl user@host",
+        b"ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl u@h",
         b"ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 user@host and some more padding",
         b'{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}',
     ],
