@@ -135,8 +135,8 @@ def _postgres_backend(tmp_path: Path) -> Backend:
 
     return Backend(
         "postgres",
-        lambda: kt.PostgresStore(dsn, pool_size=4),
-        lambda: kt.AsyncPostgresStore(dsn, pool_size=4),
+        lambda: kt.PostgresStore(dsn, pool_size=8),
+        lambda: kt.AsyncPostgresStore(dsn, pool_size=8),
         count,
         at_rest,
     )
