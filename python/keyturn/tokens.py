@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import secrets
 import time
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias, runtime_checkable
+from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from keyturn._core import MAX_TOKEN_BYTES as _MAX_TOKEN_BYTES
 from keyturn._core import CompiledVerifier, HmacKey, SigningKey, VerifyingKey, encode
@@ -42,6 +42,7 @@ MAX_TTL = 86_400
 REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 
 VerificationKey: TypeAlias = "VerifyingKey | HmacKey"
+_Result = TypeVar("_Result")
 
 
 @runtime_checkable
@@ -208,6 +209,10 @@ def _policy(
         raise ConfigurationError(f"leeway must be between 0 and {MAX_LEEWAY} seconds")
     if max_age is not None and not (isinstance(max_age, (int, float)) and max_age > 0):
         raise ConfigurationError("max_age must be a positive number of seconds")
+    if max_token_bytes is not None and not (
+        isinstance(max_token_bytes, int) and max_token_bytes > 0
+    ):
+        raise ConfigurationError("max_token_bytes must be a positive whole number")
     return _Policy(
         algorithms=_names("algorithms", algorithms),
         issuer=None if issuer is None else _names("issuer", issuer),
@@ -291,25 +296,28 @@ class Verifier:
 
     def verify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """The token's claims, or a ``TokenError`` subclass. ``now`` overrides the clock."""
-        compiled = self._fixed or self._compiled()
-        try:
-            return compiled.verify(token, now)
-        except UnknownKey:
-            if not self._source.refresh_on_unknown_kid():
-                raise
-        return self._compiled().verify(token, now)
+        return self._run(CompiledVerifier.verify, token, now)
 
     def verify_complete(
         self, token: str | bytes, now: float | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(header, claims)``, for callers that need the protected header too."""
+        return self._run(CompiledVerifier.verify_complete, token, now)
+
+    def _run(
+        self,
+        method: Callable[[CompiledVerifier, str | bytes, float | None], _Result],
+        token: str | bytes,
+        now: float | None,
+    ) -> _Result:
         compiled = self._fixed or self._compiled()
         try:
-            return compiled.verify_complete(token, now)
+            return method(compiled, token, now)
         except UnknownKey:
+            # The source may have learnt keys since (a rotation at the issuer): one retry.
             if not self._source.refresh_on_unknown_kid():
                 raise
-        return self._compiled().verify_complete(token, now)
+        return method(self._compiled(), token, now)
 
     def verify_many(
         self, tokens: Sequence[str | bytes], now: float | None = None

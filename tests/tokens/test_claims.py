@@ -284,6 +284,8 @@ def test_leeway_of_five_minutes_is_allowed(signing_key):
         {"algorithms": ["none"]},
         {"algorithms": ["RS256"]},
         {"require": [""]},
+        {"max_token_bytes": 0},
+        {"max_token_bytes": 1.5},
     ],
 )
 def test_weak_or_broken_configurations_are_refused(signing_key, options):
