@@ -422,10 +422,13 @@ class Issuer:
         self._ttl = _ttl(ttl, allow_long_ttl)
         self._typ = typ
         self._source = _signing_source(keyring_or_signer)
+        # A demoted key must stay verifiable until its last token expires, even for a verifier
+        # with the largest leeway.
         retire_after = getattr(keyring_or_signer, "retire_after", None)
-        if isinstance(retire_after, (int, float)) and self._ttl > retire_after:
+        if isinstance(retire_after, (int, float)) and self._ttl + MAX_LEEWAY > retire_after:
             raise ConfigurationError(
-                "ttl is longer than the keyring's retire_after: tokens would outlive their key"
+                f"the keyring retires keys {retire_after:g} s after demotion, less than ttl + "
+                f"{MAX_LEEWAY} s of leeway: tokens would outlive their key"
             )
 
     @property
