@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -72,12 +75,15 @@ class _Handler(BaseHTTPRequestHandler):
 class JWKSServer:
     """ThreadingHTTPServer in a thread; ``routes`` maps a path to its Reply."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Reply] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
         self._lock = threading.Lock()
         self.httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.owner = self
+        self.scheme = "http" if tls is None else "https"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.port = self.httpd.server_address[1]
         self._thread = threading.Thread(
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -91,7 +97,7 @@ class JWKSServer:
             return self.routes.get(path, Reply(404, b"not found"))
 
     def url(self, path: str = "/jwks.json", host: str = "127.0.0.1") -> str:
-        return f"http://{host}:{self.port}{path}"
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def count(self, path: str = "/jwks.json") -> int:
         with self._lock:
@@ -172,3 +178,37 @@ def join() -> Callable[[keyturn.RemoteJWKS], None]:
         jwks.refresh_on_unknown_kid()
 
     return wait
+
+
+def _openssl(command: str, cwd: Path) -> None:
+    subprocess.run(["openssl", *command.split()], cwd=cwd, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """ca.pem, and server.pem/server.key for IP 127.0.0.1 only (not the name localhost)."""
+    d = tmp_path_factory.mktemp("pki")
+    ec = "-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+    _openssl(f"req -x509 {ec} -keyout ca.key -out ca.pem -days 1 -subj /CN=keyturn-test-CA", d)
+    _openssl(f"req {ec} -keyout server.key -out server.csr -subj /CN=127.0.0.1", d)
+    (d / "ext.cnf").write_text("subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n")
+    _openssl(
+        "x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem "
+        "-days 1 -extfile ext.cnf",
+        d,
+    )
+    return d
+
+
+@pytest.fixture
+def tls_server(pki: Path) -> Iterator[JWKSServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki / "server.pem", pki / "server.key")
+    running = JWKSServer(tls=context)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def trusting(pki: Path) -> ssl.SSLContext:
+    return ssl.create_default_context(cafile=str(pki / "ca.pem"))
