@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from tokens_support import AUD, ISS, NOW, PendingKeys, WrappedSigner, outcome
 
 import keyturn as kt
@@ -128,3 +130,29 @@ def test_errors_in_a_batch_are_distinct_instances(verifier):
     first, second = verifier.verify_many(["garbage", "garbage"], now=NOW)
     assert isinstance(first, kt.MalformedToken)
     assert first is not second
+
+
+KEY = kt.SigningKey.generate(kid="k1")
+VERIFIER = kt.Verifier(KEY.public_key, issuer=ISS, audience=AUD)
+TOKEN = kt.encode({"iss": ISS, "aud": AUD, "sub": "u", "exp": NOW + 60}, KEY)
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.=+/ \x00é"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(TOKEN) - 1), st.sampled_from(ALPHABET)), max_size=4
+    ),
+    cut=st.integers(0, len(TOKEN)),
+)
+def test_mutated_tokens_give_the_same_answer_both_ways(edits, cut):
+    chars = list(TOKEN)
+    for position, char in edits:
+        chars[position] = char
+    token = "".join(chars)[: len(TOKEN) - cut] if cut % 3 == 0 else "".join(chars)
+    (batched,) = VERIFIER.verify_many([token], now=NOW)
+    try:
+        single: object = VERIFIER.verify(token, now=NOW)
+    except kt.TokenError as error:
+        single = error
+    assert outcome(batched) == outcome(single)
