@@ -453,7 +453,7 @@ class Issuer:
     def typ(self) -> str:
         return self._typ
 
-    def issue(self, subject: str, **claims: Any) -> str:
+    def issue(self, subject: str, /, **claims: Any) -> str:
         """A signed access token for ``subject``.
 
         ``client_id`` and ``scope`` (a string or a list of scopes) follow RFC 9068; other claims
