@@ -79,7 +79,9 @@ def _memory_backend(tmp_path: Path) -> Backend:
         return sum(len(s._families) + len(s._tokens) for s in stores)
 
     def at_rest() -> bytes:
-        return b"".join(repr((s._families, s._tokens)).encode() for s in stores)
+        import pickle
+
+        return b"".join(pickle.dumps((s._families, s._tokens)) for s in stores)
 
     return Backend("memory", make, make, count, at_rest)
 

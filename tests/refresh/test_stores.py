@@ -1,0 +1,132 @@
+"""Store set-up: schema on first use and versioned, driver extras, configuration, repr."""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import keyturn as kt
+from keyturn.refresh.stores import AsyncStore, Store
+from keyturn.refresh.stores.base import SCHEMA_VERSION
+
+from .conftest import DSN_VAR, REDIS_VAR, reset_postgres, server_env
+
+
+def _bump_sqlite(path: Path) -> None:
+    with sqlite3.connect(path) as connection:
+        connection.execute("UPDATE keyturn_schema SET version = ?", (SCHEMA_VERSION + 1,))
+    connection.close()
+
+
+def test_sqlite_schema_is_created_on_first_use_and_versioned(tmp_path: Path, issuer: kt.Issuer):
+    path = tmp_path / "k.db"
+    service = kt.TokenService(issuer, kt.SQLiteStore(path))
+    assert not path.exists()
+    service.issue_pair("user-1", "laptop")
+    service.close()
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT version FROM keyturn_schema").fetchall() == [(1,)]
+        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    connection.close()
+
+    _bump_sqlite(path)
+    newer = kt.TokenService(issuer, kt.SQLiteStore(path))
+    with pytest.raises(kt.StoreError, match="version 2") as refused:
+        newer.sessions("user-1")
+    assert refused.value.code == "store_unavailable"
+
+
+def test_postgres_schema_is_created_on_first_use_and_versioned(issuer: kt.Issuer):
+    import psycopg
+
+    dsn = server_env(DSN_VAR)
+    reset_postgres(dsn)
+    service = kt.TokenService(issuer, kt.PostgresStore(dsn, pool_size=1))
+    service.issue_pair("user-1", "laptop")
+    service.close()
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        assert connection.execute("SELECT version FROM keyturn_schema").fetchall() == [(1,)]
+        connection.execute("UPDATE keyturn_schema SET version = %s", (SCHEMA_VERSION + 1,))
+
+    newer = kt.TokenService(issuer, kt.PostgresStore(dsn, pool_size=1))
+    with pytest.raises(kt.StoreError, match="version 2") as refused:
+        newer.sessions("user-1")
+    assert refused.value.code == "store_unavailable"
+    newer.close()
+    reset_postgres(dsn)
+
+
+@pytest.mark.parametrize(
+    ("module", "make", "extra"),
+    [
+        ("psycopg", lambda: kt.PostgresStore("postgresql://localhost/x"), "keyturn[postgres]"),
+        ("psycopg", lambda: kt.AsyncPostgresStore("postgresql://localhost/x"), "keyturn[postgres]"),
+        ("redis", lambda: kt.RedisStore("redis://localhost"), "keyturn[redis]"),
+        ("redis", lambda: kt.AsyncRedisStore("redis://localhost"), "keyturn[redis]"),
+    ],
+    ids=["postgres", "async-postgres", "redis", "async-redis"],
+)
+def test_missing_driver_names_the_extra(
+    monkeypatch: pytest.MonkeyPatch, module: str, make: Any, extra: str
+):
+    # A None entry in sys.modules makes `import` fail exactly as an absent package does.
+    monkeypatch.setitem(sys.modules, module, None)
+    with pytest.raises(kt.ConfigurationError, match=extra.replace("[", r"\[")) as missing:
+        make()
+    assert missing.value.code == "configuration_invalid"
+
+
+def test_store_reprs_hide_credentials():
+    postgres = kt.PostgresStore("postgresql://u:hunter2@127.0.0.1:9/x", timeout=0.5)
+    redis_store = kt.RedisStore("redis://:hunter2@127.0.0.1:9/0")
+    try:
+        assert "hunter2" not in repr(postgres)
+        assert "hunter2" not in repr(redis_store)
+    finally:
+        postgres.close()
+        redis_store.close()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: kt.SQLiteStore(":memory:"),
+        lambda: kt.PostgresStore("postgresql://localhost/x", pool_size=0),
+        lambda: kt.RedisStore("redis://localhost", retention=-1),
+    ],
+    ids=["sqlite-memory", "pool-size", "retention"],
+)
+def test_bad_store_configuration(make: Any):
+    with pytest.raises(kt.ConfigurationError) as bad:
+        make()
+    assert bad.value.code == "configuration_invalid"
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"refresh_ttl": 0},
+        {"session_max_age": 0},
+        {"reuse_grace": -1},
+        {"reuse_grace": 30 * 86400},
+        {"purge_batch_size": 0},
+    ],
+    ids=["ttl", "max-age", "negative-grace", "grace-too-long", "batch"],
+)
+@pytest.mark.parametrize("service_class", [kt.TokenService, kt.AsyncTokenService])
+def test_bad_service_configuration(issuer: kt.Issuer, service_class: Any, options: Any):
+    with pytest.raises(kt.ConfigurationError) as bad:
+        service_class(issuer, kt.MemoryStore(), **options)
+    assert bad.value.code == "configuration_invalid"
+
+
+def test_stores_follow_the_protocols(tmp_path: Path):
+    assert isinstance(kt.MemoryStore(), Store)
+    assert isinstance(kt.SQLiteStore(tmp_path / "k.db"), Store)
+    redis_url = server_env(REDIS_VAR)
+    assert isinstance(kt.RedisStore(redis_url), Store)
+    assert isinstance(kt.AsyncRedisStore(redis_url), AsyncStore)
