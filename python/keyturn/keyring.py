@@ -263,7 +263,11 @@ class Keyring:
         ``FileNotFoundError``) passes through unchanged.
         """
         document = _parse_json(_read_private_file(os.fspath(path)))
-        if not isinstance(document, dict) or document.get("format") != FORMAT:
+        if (
+            not isinstance(document, dict)
+            or type(document.get("format")) is not int
+            or document["format"] != FORMAT
+        ):
             raise KeyringError(f"not a keyring file of format {FORMAT}")
         raw_keys = document.get("keys")
         if not isinstance(raw_keys, list) or not raw_keys:

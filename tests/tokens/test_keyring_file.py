@@ -125,6 +125,8 @@ def test_load_refuses_a_directory(tmp_path):
         (b"\xff\xfe{}", "not UTF-8"),
         ("[]", "format 1"),
         ('{"format": 2, "keys": []}', "format 1"),
+        ('{"format": true, "keys": []}', "format 1"),
+        ('{"format": 1.0, "keys": []}', "format 1"),
         ('{"format": 1, "format": 1}', "repeats a JSON member"),
         ('{"format": 1}', '"keys"'),
         ('{"format": 1, "keys": []}', '"keys"'),
