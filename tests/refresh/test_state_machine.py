@@ -1,0 +1,188 @@
+"""Random sequences of issue / rotate / replay / logout / revoke / time passing, checked at every
+step against a small reference model of the rules, on every store."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
+
+import keyturn as kt
+
+from .conftest import DSN_VAR, REDIS_VAR, Clock, reset_postgres, server_env
+
+TTL = 100.0
+USERS = st.sampled_from(["alice", "bob"])
+DEVICES = st.sampled_from(["laptop", "phone"])
+
+
+@dataclass
+class ModelFamily:
+    user: str
+    device: str
+    revoked: bool = False
+    head_expires_at: float = 0.0
+
+
+@dataclass
+class Model:
+    families: dict[str, ModelFamily] = field(default_factory=dict)
+    # token -> (family id, used?, expires_at)
+    tokens: dict[str, tuple[str, bool, float]] = field(default_factory=dict)
+
+    def live_families(self, user: str, now: float) -> set[str]:
+        return {
+            fid
+            for fid, f in self.families.items()
+            if f.user == user and not f.revoked and f.head_expires_at > now
+        }
+
+
+class RefreshMachine(RuleBasedStateMachine):
+    make_store: Callable[[Path], Any]
+    tokens = Bundle("tokens")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.directory = Path(tempfile.mkdtemp())
+        self.clock = Clock()
+        issuer = kt.Issuer(kt.Keyring.generate(), issuer="https://auth.test", audience="api")
+        self.service = kt.TokenService(
+            issuer, type(self).make_store(self.directory), refresh_ttl=TTL, clock=self.clock
+        )
+        self.model = Model()
+
+    def teardown(self) -> None:
+        self.service.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+    def _add(self, pair: kt.TokenPair) -> str:
+        self.model.tokens[pair.refresh] = (pair.family_id, False, pair.refresh_expires_at)
+        self.model.families[pair.family_id].head_expires_at = pair.refresh_expires_at
+        return pair.refresh
+
+    @rule(target=tokens, user=USERS, device=DEVICES)
+    def issue(self, user: str, device: str) -> str:
+        pair = self.service.issue_pair(user, device)
+        self.model.families[pair.family_id] = ModelFamily(user, device)
+        return self._add(pair)
+
+    @rule(target=tokens, token=tokens)
+    def rotate(self, token: str) -> str:
+        family_id, used, expires_at = self.model.tokens[token]
+        family = self.model.families[family_id]
+        now = self.clock.now
+        expected: type[kt.RefreshError] | None = None
+        if now >= expires_at:
+            expected = kt.ExpiredRefresh
+        elif family.revoked:
+            expected = kt.RevokedRefresh
+        elif used:
+            expected = kt.ReplayedRefresh
+            family.revoked = True
+        if expected is not None:
+            with pytest.raises(expected):
+                self.service.rotate(token)
+            return token
+        pair = self.service.rotate(token)
+        assert pair.family_id == family_id
+        self.model.tokens[token] = (family_id, True, expires_at)
+        return self._add(pair)
+
+    @rule(token=tokens)
+    def logout(self, token: str) -> None:
+        self.service.logout(token)
+        self.model.families[self.model.tokens[token][0]].revoked = True
+
+    @rule(user=USERS)
+    def logout_all(self, user: str) -> None:
+        expected = [f for f in self.model.families.values() if f.user == user and not f.revoked]
+        assert self.service.logout_all(user) == len(expected)
+        for family in expected:
+            family.revoked = True
+
+    @rule(user=USERS, device=DEVICES)
+    def revoke_device(self, user: str, device: str) -> None:
+        expected = [
+            f
+            for f in self.model.families.values()
+            if (f.user, f.device) == (user, device) and not f.revoked
+        ]
+        assert self.service.revoke_device(user, device) == len(expected)
+        for family in expected:
+            family.revoked = True
+
+    @rule(garbage=st.text(max_size=80) | st.sampled_from(["ktr_" + "A" * 70, ""]))
+    def garbage(self, garbage: str) -> None:
+        with pytest.raises(kt.InvalidRefresh):
+            self.service.rotate(garbage)
+
+    @rule(seconds=st.sampled_from([1.0, 30.0, 60.0]))
+    def time_passes(self, seconds: float) -> None:
+        self.clock.advance(seconds)
+
+    @invariant()
+    def sessions_agree(self) -> None:
+        for user in ("alice", "bob"):
+            found = {s.family_id for s in self.service.sessions(user)}
+            assert found == self.model.live_families(user, self.clock.now)
+
+
+def _sqlite(directory: Path) -> Any:
+    return kt.SQLiteStore(directory / "machine.db")
+
+
+def _postgres(directory: Path) -> Any:
+    dsn = server_env(DSN_VAR)
+    reset_postgres(dsn)
+    return kt.PostgresStore(dsn, pool_size=2)
+
+
+def _redis(directory: Path) -> Any:
+    import redis
+
+    url = server_env(REDIS_VAR)
+    redis.Redis.from_url(url).flushdb()
+    return kt.RedisStore(url)
+
+
+STORES: dict[str, tuple[Callable[[Path], Any], int]] = {
+    "memory": (lambda _: kt.MemoryStore(), 60),
+    "sqlite": (_sqlite, 30),
+    "postgres": (_postgres, 15),
+    "redis": (_redis, 15),
+}
+
+
+@pytest.mark.parametrize("kind", STORES)
+def test_store_agrees_with_the_model(kind: str):
+    make_store, examples = STORES[kind]
+    if kind in ("postgres", "redis"):
+        server_env(DSN_VAR if kind == "postgres" else REDIS_VAR)  # skip or fail up front
+
+    machine = type(
+        f"{kind.title()}Machine", (RefreshMachine,), {"make_store": staticmethod(make_store)}
+    )
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow],
+        ),
+    )
