@@ -8,6 +8,7 @@ detection.
 from __future__ import annotations
 
 from keyturn._core import HmacKey, SigningKey, VerifyingKey, encode
+from keyturn.asgi import BearerAuth, jwks_endpoint, refresh_endpoints
 from keyturn.errors import (
     AlgorithmNotAllowed,
     ConfigurationError,
@@ -53,6 +54,7 @@ __all__ = [
     "AsyncPostgresStore",
     "AsyncRedisStore",
     "AsyncTokenService",
+    "BearerAuth",
     "ConfigurationError",
     "DeviceSession",
     "ExpiredRefresh",
@@ -96,4 +98,6 @@ __all__ = [
     "VerifyingKey",
     "decode",
     "encode",
+    "jwks_endpoint",
+    "refresh_endpoints",
 ]
