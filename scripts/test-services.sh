@@ -8,7 +8,8 @@
 #   KEYTURN_TEST_POSTGRES_STOP / _START, KEYTURN_TEST_REDIS_STOP / _START
 #                                                               shell commands the fault tests run
 # and defines keyturn_test_services_stop (register it in a trap). Sourcing it again while the
-# servers still answer does nothing. Returns non-zero (never exits the caller) on failure.
+# servers still answer does nothing. Safe under `set -euo pipefail`; returns non-zero (never
+# exits the caller by itself) on failure.
 
 keyturn__free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -48,7 +49,7 @@ keyturn__start_postgres() {
     port="$(keyturn__free_port)"
     data="$KEYTURN_TEST_SERVICES_DIR/pg"
     mkdir -p "$data" "$KEYTURN_TEST_SERVICES_DIR/pgrun"
-    [ "$(id -u)" = 0 ] && chown postgres: "$data" "$KEYTURN_TEST_SERVICES_DIR/pgrun"
+    if [ "$(id -u)" = 0 ]; then chown postgres: "$data" "$KEYTURN_TEST_SERVICES_DIR/pgrun"; fi
     keyturn__as_db_owner "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 >/dev/null ||
         return 1
     local opts="-p $port -k $KEYTURN_TEST_SERVICES_DIR/pgrun -c listen_addresses=127.0.0.1"
@@ -88,8 +89,13 @@ EOF
 
 keyturn_test_services_stop() {
     [ -n "${KEYTURN_TEST_SERVICES_DIR:-}" ] || return 0
-    [ -n "${KEYTURN_TEST_POSTGRES_STOP:-}" ] && eval "$KEYTURN_TEST_POSTGRES_STOP" >/dev/null 2>&1
-    [ -n "${KEYTURN_TEST_REDIS_STOP:-}" ] && eval "$KEYTURN_TEST_REDIS_STOP" >/dev/null 2>&1
+    # Either server may already be down (a failed start, a fault test): stopping is best effort.
+    if [ -n "${KEYTURN_TEST_POSTGRES_STOP:-}" ]; then
+        eval "$KEYTURN_TEST_POSTGRES_STOP" >/dev/null 2>&1 || true
+    fi
+    if [ -n "${KEYTURN_TEST_REDIS_STOP:-}" ]; then
+        eval "$KEYTURN_TEST_REDIS_STOP" >/dev/null 2>&1 || true
+    fi
     rm -rf "$KEYTURN_TEST_SERVICES_DIR"
     unset KEYTURN_TEST_SERVICES_DIR KEYTURN_TEST_POSTGRES_DSN KEYTURN_TEST_REDIS_URL \
         KEYTURN_TEST_POSTGRES_START KEYTURN_TEST_POSTGRES_STOP \
