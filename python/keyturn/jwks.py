@@ -331,7 +331,8 @@ class RemoteJWKS:
         with self._lock:
             if keys is None and self._keys is None:
                 # Our set was dropped while the 304 was on its way: nothing left to keep.
-                self._failed_locked(JWKSError("304 Not Modified for a key set no longer held"), now)
+                error = JWKSError(f"{self._endpoint.display()}: 304 for a key set no longer held")
+                self._failed_locked(error, now)
                 return
             if keys is not None:
                 self._install_locked(keys)
@@ -346,10 +347,11 @@ class RemoteJWKS:
 
     def _install_locked(self, keys: tuple[VerifyingKey, ...]) -> None:
         fingerprint = _fingerprint(keys)
+        if fingerprint == self._fingerprint:
+            return  # the same keys again: keep the objects the verifier already compiled
         self._keys = keys  # before the version, so a reader of the new version sees these keys
-        if fingerprint != self._fingerprint:
-            self._fingerprint = fingerprint
-            self._version += 1
+        self._fingerprint = fingerprint
+        self._version += 1
 
     def _failed(self, error: JWKSError) -> None:
         now = self._clock()

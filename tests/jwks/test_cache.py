@@ -114,11 +114,12 @@ def test_same_keys_refetched_keep_the_version(
 ) -> None:
     server.serve_keys(key_a, key_b)
     jwks = RemoteJWKS(server.url(), ttl=600, clock=clock)
-    jwks.verification_keys()
+    first = jwks.verification_keys()
     server.serve_keys(key_b, key_a)  # same keys, other order
     expire(jwks, clock, 600, join)
     assert server.count() == 2
     assert jwks.keys_version == 1
+    assert jwks.verification_keys() is first
 
 
 def test_a_stale_cache_does_not_make_verify_wait(
@@ -230,3 +231,21 @@ def test_a_set_dropped_after_an_outage_comes_back_with_the_server(
     clock.advance(5)
     assert kids(jwks) == ["key-a"]
     assert server.count() == 3
+
+
+def test_a_304_for_a_set_dropped_meanwhile_is_a_failure(
+    server: JWKSServer, key_a: SigningKey, clock: FakeClock, join: Join
+) -> None:
+    server.serve_keys(key_a, headers={"ETag": '"v1"'})
+    jwks = RemoteJWKS(server.url(), ttl=60, stale_for=10, cooldown=NEVER, clock=clock)
+    jwks.verification_keys()
+    server.serve_keys(key_a, headers={"ETag": '"v1"'}, delay=0.3)
+    clock.advance(60)
+    _ = jwks.keys_version  # starts the revalidation
+    clock.advance(10)
+    _ = jwks.keys_version  # past stale_for while it is in flight: the set is dropped
+    join(jwks)
+    assert server.count() == 2
+    with pytest.raises(JWKSError, match="304 for a key set no longer held") as caught:
+        jwks.verification_keys()
+    assert caught.value.code == "jwks_error"
