@@ -246,7 +246,7 @@ class Verifier:
     a collection of strings, any one matching. ``leeway`` is at most 5 minutes.
     """
 
-    __slots__ = ("_fixed", "_policy", "_source", "_state")
+    __slots__ = ("_async_source", "_fixed", "_policy", "_source", "_state")
 
     def __init__(
         self,
@@ -272,6 +272,8 @@ class Verifier:
             max_token_bytes=max_token_bytes,
         )
         self._source = _key_source(keys)
+        # Checked once: a runtime Protocol isinstance is too slow for every averify.
+        self._async_source = self._source if isinstance(self._source, AsyncKeySource) else None
         # (keys_version, compiled) as one tuple so concurrent recompiles never mix the two.
         self._state: tuple[int, CompiledVerifier] | None = None
         # Fixed keys compile now (bad keys fail at construction); a source compiles on first use,
@@ -335,8 +337,8 @@ class Verifier:
 
     async def averify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """``verify`` that fetches keys through the source's async side, if it has one."""
-        source = self._source
-        if self._fixed is not None or not isinstance(source, AsyncKeySource):
+        source = self._async_source
+        if source is None:
             return self.verify(token, now)
         compiled = await self._acompiled(source)
         try:
