@@ -201,12 +201,13 @@ class RemoteJWKS:
     @property
     def keys_version(self) -> int:
         """Changes whenever the set of usable keys changes; cheap enough to read on every verify."""
-        self._tick()
+        if self._clock() >= self._next_check:  # all a verify pays: one clock read, one compare
+            self._on_due()
         return self._version
 
     def verification_keys(self) -> tuple[VerifyingKey, ...]:
         """The usable keys now, fetching in this thread when the cache is cold."""
-        self._tick()
+        self._on_due()
         self._take_part(*self._join_or_start(only_if_cold=True))
         return self._keys_or_error()
 
@@ -218,7 +219,7 @@ class RemoteJWKS:
 
     async def averification_keys(self) -> tuple[VerifyingKey, ...]:
         """``verification_keys`` for asyncio: the fetch runs in a worker thread."""
-        self._tick()
+        self._on_due()
         await self._atake_part(*self._join_or_start(only_if_cold=True))
         return self._keys_or_error()
 
@@ -268,12 +269,8 @@ class RemoteJWKS:
         else:
             await flight.wait_async()
 
-    def _tick(self) -> None:
-        if self._clock() >= self._next_check:
-            self._on_due()
-
     def _on_due(self) -> None:
-        """The set went stale or a retry is due: refresh in the background, or drop a dead set."""
+        """If the set went stale or a retry is due, refresh in the background; drop a dead set."""
         now = self._clock()
         with self._lock:
             if now < self._next_check or self._keys is None:
