@@ -130,3 +130,19 @@ def test_stores_follow_the_protocols(tmp_path: Path):
     redis_url = server_env(REDIS_VAR)
     assert isinstance(kt.RedisStore(redis_url), Store)
     assert isinstance(kt.AsyncRedisStore(redis_url), AsyncStore)
+
+
+def test_documented_ddl_is_the_ddl_in_use():
+    import re
+
+    from keyturn.refresh.stores import _sql
+
+    docs = Path(__file__).parents[2] / "docs" / "stores.md"
+    block = re.search(r"## SQL schema.*?```sql\n(.*?)```", docs.read_text(), re.S)
+    assert block is not None
+    documented = [" ".join(s.split()) for s in block.group(1).split(";") if s.strip()]
+    in_use = [" ".join(s.split()) for s in _sql.ddl(real="DOUBLE PRECISION", blob="BYTEA")]
+    assert documented == [
+        *in_use,
+        f"INSERT INTO keyturn_schema (version) VALUES ({SCHEMA_VERSION})",
+    ]
