@@ -3,6 +3,7 @@
 
 pub mod b64;
 pub mod batch;
+pub mod cache;
 pub mod claims;
 pub mod digest;
 pub mod errors;
@@ -14,7 +15,9 @@ pub mod verifier;
 
 use pyo3::prelude::*;
 
-#[pymodule]
+// Every shared structure is immutable or behind a Mutex (the verified-token cache), so the module
+// runs without the GIL on free-threaded CPython.
+#[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_TOKEN_BYTES", verifier::MAX_TOKEN_BYTES)?;

@@ -2,11 +2,13 @@
 //! token at a time without touching Python.
 
 use crate::b64;
+use crate::cache::Cache;
 use crate::claims::Policy;
 use crate::errors::{Error, Kind, Result};
 use crate::json::Object;
 use crate::jws::{self, AlgSet, Header, VerifyKey};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Default cap on a token's length, checked before any decoding.
@@ -76,6 +78,7 @@ pub struct Verifier {
     pub algs: AlgSet,
     pub policy: Policy,
     pub max_bytes: usize,
+    pub cache: Option<Cache>,
 }
 
 /// A verified token's protected header and claims.
@@ -117,7 +120,14 @@ impl Verifier {
             algs,
             policy,
             max_bytes,
+            cache: None,
         })
+    }
+
+    /// Keeps up to `capacity` verified tokens (0 turns the cache off).
+    pub fn with_cache(mut self, capacity: usize) -> Self {
+        self.cache = (capacity > 0).then(|| Cache::new(capacity));
+        self
     }
 
     /// Everything before the signature check: size, alphabet, header rules and key choice.
@@ -159,6 +169,21 @@ impl Verifier {
             ));
         }
         self.finish(prepared, now)
+    }
+
+    /// `verify` through the cache. A hit skips parsing and the signature check but still runs the
+    /// whole claim policy against `now`, so it answers exactly as an uncached verify would.
+    pub fn verify_cached(&self, token: &[u8], now: f64) -> Result<Arc<Verified>> {
+        let Some(cache) = &self.cache else {
+            return self.verify(token, now).map(Arc::new);
+        };
+        if let Some(hit) = cache.get(token) {
+            self.policy.check(&hit.header, &hit.claims, now)?;
+            return Ok(hit);
+        }
+        let verified = Arc::new(self.verify(token, now)?);
+        cache.insert(token, verified.clone());
+        Ok(verified)
     }
 }
 
@@ -271,6 +296,7 @@ pub mod py {
     use pyo3::exceptions::PyTypeError;
     use pyo3::prelude::*;
     use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+    use std::sync::Arc;
 
     fn verify_key(obj: &Bound<'_, PyAny>) -> PyResult<VerifyKey> {
         if let Ok(k) = obj.cast::<PyVerifyingKey>() {
@@ -368,7 +394,8 @@ pub mod py {
     impl PyCompiledVerifier {
         #[new]
         #[pyo3(signature = (keys, *, algorithms, issuer=None, audience=None, leeway=0.0,
-                            require=None, typ=None, max_age=None, max_token_bytes=MAX_TOKEN_BYTES))]
+                            require=None, typ=None, max_age=None, max_token_bytes=MAX_TOKEN_BYTES,
+                            cache_size=0))]
         #[allow(clippy::too_many_arguments)]
         fn new(
             keys: &Bound<'_, PyAny>,
@@ -380,6 +407,7 @@ pub mod py {
             typ: Option<&str>,
             max_age: Option<f64>,
             max_token_bytes: usize,
+            cache_size: usize,
         ) -> PyResult<Self> {
             let verifier = build(
                 verify_keys(keys)?,
@@ -391,8 +419,15 @@ pub mod py {
                 typ,
                 max_age,
                 max_token_bytes,
-            )?;
+            )?
+            .with_cache(cache_size);
             Ok(PyCompiledVerifier { verifier })
+        }
+
+        /// `(hits, misses, entries, capacity)` of the verified-token cache, or None without one.
+        #[getter]
+        fn cache_stats(&self) -> Option<(u64, u64, usize, usize)> {
+            self.verifier.cache.as_ref().map(|c| c.stats())
         }
 
         #[getter]
@@ -468,10 +503,10 @@ pub mod py {
             py: Python<'_>,
             token: &Bound<'_, PyAny>,
             now: Option<f64>,
-        ) -> PyResult<Verified> {
+        ) -> PyResult<Arc<Verified>> {
             let bytes = token_bytes(token)?;
             let at = now.unwrap_or_else(super::now);
-            Ok(py.detach(|| self.verifier.verify(bytes, at))?)
+            Ok(py.detach(|| self.verifier.verify_cached(bytes, at))?)
         }
     }
 

@@ -98,7 +98,11 @@ class CompiledVerifier:
         typ: str | None = None,
         max_age: float | None = None,
         max_token_bytes: int = ...,
+        cache_size: int = 0,
     ) -> CompiledVerifier: ...
+    @property
+    def cache_stats(self) -> tuple[int, int, int, int] | None:
+        """``(hits, misses, entries, capacity)`` of the verified-token cache, None without one."""
     @property
     def kids(self) -> list[str | None]: ...
     def verify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]: ...
