@@ -54,7 +54,12 @@ class Endpoint:
         """Apply the scheme rules: ``https`` anywhere, ``http`` only to loopback, nothing else."""
         if not isinstance(url, str):
             raise JWKSError(f"JWKS URL must be a str, not {type(url).__name__}")
-        parts = urlsplit(url.strip())
+        if not url.isascii() or any(c <= " " or c == "\x7f" for c in url):
+            # urlsplit would quietly drop some of these; http.client would fail on others later.
+            raise JWKSError(
+                "JWKS URL must be printable ASCII without spaces (IDNA hosts in punycode form)"
+            )
+        parts = urlsplit(url)
         scheme = parts.scheme.lower()
         host, port = _host_port(parts)
         if scheme not in ("https", "http"):
@@ -160,6 +165,8 @@ def _read_body(
         sock.settimeout(deadline.left())
         chunk = response.read1(min(_CHUNK, limit + 1 - total))
         if not chunk:
+            if response.length:  # read1 does not raise IncompleteRead: the count tells
+                raise JWKSError(f"response ended {response.length} bytes short of its length")
             return b"".join(chunks)
         chunks.append(chunk)
         total += len(chunk)
@@ -179,10 +186,14 @@ def _check_status(response: http.client.HTTPResponse, revalidating: bool) -> Non
         raise JWKSError(f"HTTP {status} (expected 200)")
 
 
-def _check_length(response: http.client.HTTPResponse, limit: int) -> None:
+def _check_body_headers(response: http.client.HTTPResponse, limit: int) -> None:
     declared = (response.getheader("Content-Length") or "").strip()
     if declared.isdigit() and int(declared) > limit:
         raise JWKSError(f"response is larger than max_bytes={limit} (Content-Length {declared})")
+    encoding = (response.getheader("Content-Encoding") or "identity").strip().lower()
+    if encoding != "identity":
+        # We asked for identity; decompressing would also void the max_bytes bound.
+        raise JWKSError(f"response has Content-Encoding {encoding[:40]!r}, not identity")
 
 
 def fetch(
@@ -218,7 +229,7 @@ def fetch(
         if response.status == 304:
             body = b""
         else:
-            _check_length(response, max_bytes)
+            _check_body_headers(response, max_bytes)
             body = _read_body(response, sock, max_bytes, deadline)
         return Response(response.status, body, response.getheader("ETag"), freshness(response.msg))
     except TimeoutError:

@@ -46,6 +46,16 @@ def test_oversized_while_streaming(server: JWKSServer) -> None:
     refused(client(server, max_bytes=1000), r"larger than max_bytes=1000$")
 
 
+def test_compressed_body(server: JWKSServer, key_a: SigningKey) -> None:
+    server.serve_keys(key_a, headers={"Content-Encoding": "gzip"})
+    refused(client(server), "response has Content-Encoding 'gzip', not identity")
+
+
+def test_truncated_body(server: JWKSServer) -> None:
+    server.reply(body=b'{"keys": [', headers={"Content-Length": "500"}, content_length=False)
+    refused(client(server), "response ended 490 bytes short of its length")
+
+
 def test_slow_server(server: JWKSServer, key_a: SigningKey) -> None:
     server.serve_keys(key_a, delay=3)
     refused(client(server), "timed out: no complete response within 0.5 s")

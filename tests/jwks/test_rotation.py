@@ -13,6 +13,7 @@ import pytest
 
 from keyturn import RemoteJWKS, UnknownKey, Verifier
 from keyturn._core import SigningKey
+from keyturn.tokens import AsyncKeySource
 
 if TYPE_CHECKING:
     from conftest import FakeClock, JWKSServer
@@ -152,6 +153,7 @@ def test_async_verify_picks_up_rotation(
 ) -> None:
     server.serve_keys(key_a)
     jwks = RemoteJWKS(server.url(), cooldown=30, clock=clock)
+    assert isinstance(jwks, AsyncKeySource)  # so Verifier.averify takes the async side
     verifier = make_verifier(jwks)
 
     async def main() -> None:

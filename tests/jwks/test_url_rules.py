@@ -40,6 +40,10 @@ def test_https_and_loopback_http_are_accepted(url: str) -> None:
         ("https:///jwks.json", "no host"),
         ("https://user:secret@auth.example.com/jwks.json", "must not embed credentials"),
         ("https://auth.example.com:99999/jwks.json", "invalid port"),
+        ("https://auth.example.com/jwks\n.json", "printable ASCII without spaces"),
+        ("https://auth.example.com/\tjwks.json", "printable ASCII without spaces"),
+        (" https://auth.example.com/jwks.json", "printable ASCII without spaces"),
+        ("https://bücher.example/jwks.json", "IDNA hosts in punycode form"),
     ],
 )
 def test_other_urls_are_refused_at_construction(url: str, reason: str) -> None:
