@@ -111,7 +111,8 @@ def test_cache_hit_returns_fresh_equal_claims() -> None:
     assert second == {"aud": "api", "exp": NOW + 60, "roles": ["a"]}
     assert second is not first
     from_batch = v.verify_many([token], now=NOW)[0]
-    assert from_batch == second and from_batch is not second
+    assert from_batch == second
+    assert from_batch is not second
     assert v.cache_stats == (2, 1, 1, 8)
 
 
@@ -127,7 +128,8 @@ def test_cache_hit_still_checks_the_clock() -> None:
     assert aged.verify(token, now=NOW)
     with pytest.raises(kt.ExpiredToken):
         aged.verify(token, now=NOW + 31)
-    assert aged.cache_stats is not None and aged.cache_stats[0] == 1
+    assert aged.cache_stats is not None
+    assert aged.cache_stats[0] == 1
 
 
 def test_cache_is_bounded() -> None:
@@ -135,7 +137,8 @@ def test_cache_is_bounded() -> None:
     for i in range(200):
         v.verify(kt.encode({"aud": "api", "exp": NOW + 60, "i": i}, KEY), now=NOW)
     stats = v.cache_stats
-    assert stats is not None and stats[2] <= 16
+    assert stats is not None
+    assert stats[2] <= 16
 
 
 def test_failures_are_never_cached() -> None:
