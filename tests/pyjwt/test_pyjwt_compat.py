@@ -339,3 +339,25 @@ def test_errors_never_echo_the_token_or_secret() -> None:
         kt_jwt.decode(token, SECRET, algorithms=["HS256"])
     assert token not in str(caught.value)
     assert SECRET.decode() not in str(caught.value)
+
+
+def test_short_hmac_secrets_are_refused() -> None:
+    """PyJWT only warns about a secret shorter than the hash; keyturn refuses it."""
+    with pytest.warns(real_jwt.warnings.InsecureKeyLengthWarning):
+        token = real_jwt.encode({"sub": "u"}, "short-secret")
+    for action in (
+        lambda: kt_jwt.encode({"sub": "u"}, "short-secret"),
+        lambda: kt_jwt.decode(token, "short-secret", algorithms=["HS256"]),
+    ):
+        with pytest.raises(kt_jwt.InvalidKeyError) as caught:
+            action()
+        assert caught.value.code == "key_invalid"
+        assert "short-secret" not in str(caught.value)
+
+
+def test_leeway_beyond_five_minutes_is_refused() -> None:
+    token = real_jwt.encode({"exp": int(time.time()) - 100}, SECRET)
+    assert real_jwt.decode(token, SECRET, algorithms=["HS256"], leeway=3600)
+    with pytest.raises(keyturn.ConfigurationError) as caught:
+        kt_jwt.decode(token, SECRET, algorithms=["HS256"], leeway=3600)
+    assert caught.value.code == "configuration_invalid"
