@@ -21,6 +21,7 @@ from keyturn.errors import ConfigurationError, JWKSError
 __all__ = ["Endpoint", "Response", "check_headers", "fetch"]
 
 _CHUNK = 64 * 1024
+_MAX_ETAG = 256
 _LOCALHOST_NAMES = frozenset({"localhost", "localhost."})
 
 
@@ -174,6 +175,14 @@ def _read_body(
             raise JWKSError(f"response is larger than max_bytes={limit}")
 
 
+def _etag(response: http.client.HTTPResponse) -> str | None:
+    """The validator to send back in If-None-Match, if it is safe to send back verbatim."""
+    value = response.getheader("ETag")
+    if value is None or len(value) > _MAX_ETAG or not (value.isascii() and value.isprintable()):
+        return None
+    return value
+
+
 def _check_status(response: http.client.HTTPResponse, revalidating: bool) -> None:
     status = response.status
     if status == 304:
@@ -231,7 +240,7 @@ def fetch(
         else:
             _check_body_headers(response, max_bytes)
             body = _read_body(response, sock, max_bytes, deadline)
-        return Response(response.status, body, response.getheader("ETag"), freshness(response.msg))
+        return Response(response.status, body, _etag(response), freshness(response.msg))
     except TimeoutError:
         raise JWKSError(f"timed out: no complete response within {timeout:g} s") from None
     except (OSError, http.client.HTTPException) as exc:

@@ -97,6 +97,19 @@ def test_etag_revalidation_keeps_the_set_and_restarts_its_ttl(
     assert server.count() == 3
 
 
+@pytest.mark.parametrize("etag", ["x" * 257, '"caf\u00e9"'])
+def test_an_etag_unfit_to_send_back_is_not_used(
+    server: JWKSServer, key_a: SigningKey, clock: FakeClock, join: Join, etag: str
+) -> None:
+    server.serve_keys(key_a, headers={"ETag": etag})
+    jwks = RemoteJWKS(server.url(), ttl=600, cooldown=NEVER, clock=clock)
+    jwks.verification_keys()
+    expire(jwks, clock, 600, join)
+    assert server.count() == 2
+    assert "If-None-Match" not in server.requests[1][1]
+    assert jwks.keys_version == 1
+
+
 def test_background_refresh_picks_up_a_changed_set(
     server: JWKSServer, key_a: SigningKey, key_b: SigningKey, clock: FakeClock, join: Join
 ) -> None:
