@@ -16,7 +16,7 @@ from typing import Any
 from keyturn._core import VerifyingKey
 from keyturn.errors import InvalidKey, JWKSError
 
-__all__ = ["parse_json_object", "parse_jwks"]
+__all__ = ["parse_json_object", "parse_jwks", "shown"]
 
 log = logging.getLogger("keyturn.jwks")
 

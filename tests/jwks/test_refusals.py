@@ -135,6 +135,8 @@ def test_unusable_entries_are_skipped(
                 {**SigningKey.generate(kid="enc").public_key.to_jwk(), "use": "enc"},
                 {**SigningKey.generate(kid="ops").public_key.to_jwk(), "key_ops": ["sign"]},
                 {"kty": "OKP", "crv": "Ed25519", "kid": "short", "x": "AAAA"},
+                # the identity point: small order, refused at import
+                {"kty": "OKP", "crv": "Ed25519", "kid": "weak", "x": "AQ" + "A" * 41},
                 ["not", "an", "object"],
                 good,
             ]
@@ -144,7 +146,7 @@ def test_unusable_entries_are_skipped(
         keys = client(server).verification_keys()
     assert [key.kid for key in keys] == ["key-a"]
     skipped = [r for r in caplog.records if "skipped" in r.getMessage()]
-    assert len(skipped) == 5
+    assert len(skipped) == 6
     assert {r.levelno for r in skipped} == {logging.DEBUG}
 
 
