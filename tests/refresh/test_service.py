@@ -9,7 +9,7 @@ import pytest
 import keyturn as kt
 from keyturn.refresh.format import MAX_INPUT_LENGTH, PREFIX
 
-from .conftest import REDIS_VAR, Backend, Clock, MakeService, server_env
+from .conftest import REDIS_VAR, SERVICE_KINDS, Backend, Clock, MakeService, server_env
 
 DAY = 86400
 
@@ -385,11 +385,14 @@ def test_pair_repr_and_errors_never_show_a_token(service: Any):
 # --- purge ---------------------------------------------------------------------------------
 
 
+ROW_STORES = [kind for kind in SERVICE_KINDS if not kind.endswith("redis")]
+
+
+# Redis expires rows itself (TTLs); its purge only tidies the user index (next test).
+@pytest.mark.parametrize("service_kind", ROW_STORES)
 def test_purge_expired_removes_dead_rows_in_batches(
-    make_service: MakeService, service_kind: str, service_backend: Backend, clock: Clock
+    make_service: MakeService, service_backend: Backend, clock: Clock
 ):
-    if service_kind.endswith("redis"):
-        pytest.skip("Redis expires rows itself (TTL); its purge only tidies indexes: see below")
     service = make_service(refresh_ttl=60, purge_batch_size=2)
     for n in range(3):
         pair = service.issue_pair(f"user-{n}", "laptop")
@@ -405,9 +408,8 @@ def test_purge_expired_removes_dead_rows_in_batches(
     assert service.purge_expired() == 0
 
 
-def test_redis_purge_tidies_the_user_index(make_service: MakeService, service_kind: str):
-    if not service_kind.endswith("redis"):
-        pytest.skip("Redis-only: the other stores purge rows (test above)")
+@pytest.mark.parametrize("service_kind", ["redis", "async-redis"])
+def test_redis_purge_tidies_the_user_index(make_service: MakeService):
     import redis
 
     from keyturn.refresh.stores.redis import family_key
