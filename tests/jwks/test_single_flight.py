@@ -136,7 +136,8 @@ def test_concurrent_unknown_kid_refreshes_make_one_request(
     server.serve_keys(key_a)
     jwks = RemoteJWKS(server.url(), cooldown=30, clock=clock)
     jwks.verification_keys()
-    server.serve_keys(key_a, key_b, delay=SLOW)
+    # Longer than SLOW: a thread that started after the refetch ended would rightly get False.
+    server.serve_keys(key_a, key_b, delay=1.0)
     clock.advance(30)
     results = together(jwks.refresh_on_unknown_kid)
     assert server.count() == 2
