@@ -478,13 +478,14 @@ def refresh_endpoints(
     The refresh token comes from the JSON (or RFC 6749 form) body ``refresh_token`` for mobile and
     CLI clients, or from the httpOnly cookie for browsers; cookie requests must pass the CSRF check
     (``allowed_origins`` defaults to the request's own origin). ``logout-all`` needs a valid access
-    token. ``verifier`` checks those access tokens.
+    token. ``verifier`` checks those access tokens. The cookie is scoped to ``prefix`` unless a
+    ``cookie`` policy says otherwise; login code must set it with the same policy.
     """
     return _RefreshEndpoints(
         service,
         verifier,
         prefix=prefix,
-        cookie=cookie or RefreshCookie(),
+        cookie=cookie or RefreshCookie(path=prefix.rstrip("/") or "/"),
         allowed_origins=allowed_origins,
         app=app,
     )

@@ -167,3 +167,19 @@ def test_refresh_cookie_never_shows_up_in_repr() -> None:
 def test_bearer_realm_must_be_quotable(verifier: keyturn.Verifier, echo: Any) -> None:
     with pytest.raises(ValueError, match="realm"):
         BearerAuth(echo, verifier, realm='a"b')
+
+
+def test_custom_prefix_scopes_the_cookie(
+    service: keyturn.TokenService, verifier: keyturn.Verifier
+) -> None:
+    pair = service.issue_pair("user-1", "browser")
+    app = refresh_endpoints(service, verifier=verifier, prefix="/api/auth/")
+    headers = {
+        "cookie": f"keyturn_refresh={pair.refresh}",
+        "sec-fetch-site": "same-origin",
+    }
+    sent = call(app, http_scope("/api/auth/refresh", headers))
+    assert sent[0]["status"] == 200
+    cookies = [value.decode() for name, value in sent[0]["headers"] if name == b"set-cookie"]
+    assert "; Path=/api/auth; HttpOnly; Secure; SameSite=Strict" in cookies[0]
+    assert call(app, http_scope("/auth/refresh"))[0]["status"] == 404
