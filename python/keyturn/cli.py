@@ -234,8 +234,12 @@ def _keyring_option(parser: argparse.ArgumentParser) -> None:
 
 
 def _claims_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--issuer", default=DEFAULT_ISSUER, help="the iss claim")
-    parser.add_argument("--audience", default=DEFAULT_AUDIENCE, help="the aud claim")
+    parser.add_argument(
+        "--issuer", default=DEFAULT_ISSUER, help=f"the iss claim (default {DEFAULT_ISSUER})"
+    )
+    parser.add_argument(
+        "--audience", default=DEFAULT_AUDIENCE, help=f"the aud claim (default {DEFAULT_AUDIENCE})"
+    )
 
 
 def _add_keys(commands: Any) -> None:
@@ -294,7 +298,11 @@ def _add_token(commands: Any) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="keyturn", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="keyturn",
+        description="keyturn: signing keys, access and refresh tokens, and their endpoints.",
+        epilog="Start with: keyturn demo (in an empty directory)",
+    )
     parser.add_argument("--version", action="version", version=f"keyturn {_core.__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
