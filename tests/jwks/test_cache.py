@@ -201,6 +201,7 @@ def test_outage_keeps_serving_the_last_good_set(
     assert jwks.keys_version == version + 1
     with pytest.raises(JWKSError, match="no usable JWKS") as caught:
         verifier.verify(token)
+    assert type(caught.value) is JWKSError
     assert caught.value.code == "jwks_error"
     assert "older than its freshness plus stale_for=3600s" in caplog.text
 
@@ -239,6 +240,7 @@ def test_a_set_dropped_after_an_outage_comes_back_with_the_server(
     _ = jwks.keys_version  # stale_for=0: dropped at once, no background refresh
     with pytest.raises(JWKSError, match="HTTP 503") as caught:
         jwks.verification_keys()
+    assert type(caught.value) is JWKSError
     assert caught.value.code == "jwks_error"
     server.serve_keys(key_a)
     clock.advance(5)
@@ -261,4 +263,5 @@ def test_a_304_for_a_set_dropped_meanwhile_is_a_failure(
     assert server.count() == 2
     with pytest.raises(JWKSError, match="304 for a key set no longer held") as caught:
         jwks.verification_keys()
+    assert type(caught.value) is JWKSError
     assert caught.value.code == "jwks_error"

@@ -113,6 +113,7 @@ def test_bad_issuer_urls_are_refused_before_any_request(issuer: str, match: str)
 def test_options_apply_to_discovery_and_the_jwks(server: JWKSServer) -> None:
     with pytest.raises(ConfigurationError) as caught:
         RemoteJWKS.from_issuer(server.url(""), ttl=-1)
+    assert type(caught.value) is ConfigurationError
     assert caught.value.code == "configuration_invalid"
     assert server.count(DISCOVERY) == 0
 

@@ -31,6 +31,7 @@ def test_untrusted_certificate_is_refused(tls_server: JWKSServer, key_a: Signing
     tls_server.serve_keys(key_a)
     with pytest.raises(JWKSError, match="CERTIFICATE_VERIFY_FAILED") as caught:
         RemoteJWKS(tls_server.url(), timeout=2).verification_keys()
+    assert type(caught.value) is JWKSError
     assert caught.value.code == "jwks_error"
     assert tls_server.count() == 0
 
@@ -42,5 +43,6 @@ def test_certificate_for_another_name_is_refused(
     jwks = RemoteJWKS(tls_server.url(host="localhost"), ssl_context=trusting, timeout=2)
     with pytest.raises(JWKSError, match=r"Hostname mismatch|not valid for") as caught:
         jwks.verification_keys()
+    assert type(caught.value) is JWKSError
     assert caught.value.code == "jwks_error"
     assert tls_server.count() == 0

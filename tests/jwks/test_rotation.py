@@ -25,6 +25,7 @@ MakeVerifier = Callable[[RemoteJWKS], Verifier]
 def unknown(verifier: Verifier, token: str) -> None:
     with pytest.raises(UnknownKey) as caught:
         verifier.verify(token)
+    assert type(caught.value) is UnknownKey
     assert caught.value.code == "key_unknown"
 
 
@@ -163,6 +164,7 @@ def test_async_verify_picks_up_rotation(
         assert (await verifier.averify(make_token(key_b)))["sub"] == "user-1"
         with pytest.raises(UnknownKey) as caught:  # key a was withdrawn
             await verifier.averify(make_token(key_a))
+        assert type(caught.value) is UnknownKey
         assert caught.value.code == "key_unknown"
 
     asyncio.run(main())

@@ -49,6 +49,7 @@ def test_https_and_loopback_http_are_accepted(url: str) -> None:
 def test_other_urls_are_refused_at_construction(url: str, reason: str) -> None:
     with pytest.raises(JWKSError, match=re.escape(reason)) as caught:
         RemoteJWKS(url)
+    assert type(caught.value) is JWKSError
     assert caught.value.code == "jwks_error"
     assert "secret" not in str(caught.value)
 
@@ -56,6 +57,7 @@ def test_other_urls_are_refused_at_construction(url: str, reason: str) -> None:
 def test_url_must_be_a_string() -> None:
     with pytest.raises(JWKSError, match="must be a str") as caught:
         RemoteJWKS(b"https://auth.example.com/jwks.json")  # type: ignore[arg-type]
+    assert type(caught.value) is JWKSError
     assert caught.value.code == "jwks_error"
 
 
@@ -81,6 +83,7 @@ def test_url_must_be_a_string() -> None:
 def test_bad_options_are_refused(options: dict[str, object]) -> None:
     with pytest.raises(ConfigurationError) as caught:
         RemoteJWKS("https://auth.example.com/jwks.json", **options)  # type: ignore[arg-type]
+    assert type(caught.value) is ConfigurationError
     assert caught.value.code == "configuration_invalid"
 
 
