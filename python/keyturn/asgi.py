@@ -16,7 +16,7 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl
 
@@ -123,9 +123,10 @@ class _Reject(Exception):
 
 @dataclass(frozen=True)
 class _Request:
-    scope: Scope
-    headers: dict[str, str]
-    cookies: dict[str, str]
+    # Headers and cookies carry tokens: kept out of repr so no log or traceback can show them.
+    scope: Scope = field(repr=False)
+    headers: dict[str, str] = field(repr=False)
+    cookies: dict[str, str] = field(repr=False)
 
     @classmethod
     def of(cls, scope: Scope) -> _Request:
@@ -133,7 +134,8 @@ class _Request:
         for raw_name, raw_value in scope.get("headers", ()):
             name = raw_name.decode("latin-1").lower()
             value = raw_value.decode("latin-1")
-            # Repeated Cookie headers are joined the way HTTP/2 splits them.
+            # Repeated headers are joined (Cookie the way HTTP/2 splits it); a repeated
+            # Authorization header therefore never verifies.
             headers[name] = f"{headers[name]}; {value}" if name in headers else value
         return cls(scope, headers, _parse_cookies(headers.get("cookie", "")))
 
@@ -410,7 +412,7 @@ class _RefreshEndpoints:
     async def presented(self, request: _Request, receive: Receive) -> tuple[str, bool]:
         """The refresh token and whether it came in the cookie (a browser) or the body."""
         body = await _read_body(receive)
-        token = _token_from_body(body, request.headers.get("content-type", ""))
+        token = _token_from_body(body, request.headers.get("content-type", "").lower())
         if token is not None:
             return token, False
         cookie = request.cookies.get(self.cookie.name)
