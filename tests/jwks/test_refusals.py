@@ -46,6 +46,16 @@ def test_oversized_while_streaming(server: JWKSServer) -> None:
     refused(client(server, max_bytes=1000), r"larger than max_bytes=1000$")
 
 
+@pytest.mark.parametrize("content_length", [True, False])
+def test_a_body_of_exactly_max_bytes_is_accepted(
+    server: JWKSServer, key_a: SigningKey, content_length: bool
+) -> None:
+    server.serve_keys(key_a, content_length=content_length)
+    size = len(server.routes["/jwks.json"].body)
+    assert [k.kid for k in client(server, max_bytes=size).verification_keys()] == ["key-a"]
+    refused(client(server, max_bytes=size - 1), f"larger than max_bytes={size - 1}")
+
+
 def test_compressed_body(server: JWKSServer, key_a: SigningKey) -> None:
     server.serve_keys(key_a, headers={"Content-Encoding": "gzip"})
     refused(client(server), "response has Content-Encoding 'gzip', not identity")
