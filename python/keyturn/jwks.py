@@ -128,7 +128,14 @@ def _fingerprint(keys: tuple[VerifyingKey, ...]) -> frozenset[tuple[str, bytes]]
 class RemoteJWKS:
     """An issuer's JWK Set, fetched over https, cached, refreshed on rotation, kept through outages.
 
-    See the module documentation for the exact caching, single-flight and outage rules.
+    ``url``: the ``jwks_uri`` (``https``, or ``http`` to loopback); ``ttl``: seconds a set stays
+    fresh when the response has no ``max-age``; ``cooldown``: least seconds between refetches
+    for unknown kids or after a failed fetch; ``timeout``: seconds for the whole exchange;
+    ``max_bytes``: largest body read; ``headers``: extra request headers (never logged);
+    ``stale_for``: seconds a stale set keeps serving while refreshes fail; ``ssl_context``:
+    trust settings (default: the system store); ``clock``: the monotonic clock freshness and
+    cooldown are measured on (tests move it by hand). The module documentation gives the exact
+    caching, single-flight and outage rules.
     """
 
     def __init__(
