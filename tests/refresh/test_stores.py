@@ -146,3 +146,10 @@ def test_documented_ddl_is_the_ddl_in_use():
         *in_use,
         f"INSERT INTO keyturn_schema (version) VALUES ({SCHEMA_VERSION})",
     ]
+
+
+def test_sync_service_refuses_an_async_store(issuer: kt.Issuer):
+    redis_url = server_env(REDIS_VAR)
+    with pytest.raises(kt.ConfigurationError, match="AsyncTokenService") as wrong:
+        kt.TokenService(issuer, kt.AsyncRedisStore(redis_url))
+    assert wrong.value.code == "configuration_invalid"

@@ -21,7 +21,7 @@ from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Snapshot, TokenRecord
 from keyturn.refresh.stores.base import AsyncStore, Store
 
-__all__ = ["AsyncTokenService", "DeviceSession", "Issuer", "TokenPair", "TokenService"]
+__all__ = ["AccessTokenIssuer", "AsyncTokenService", "DeviceSession", "TokenPair", "TokenService"]
 
 DAY = 86400.0
 #: A lost race is re-decided from a fresh read; only grace retries can lose more than once.
@@ -29,7 +29,7 @@ _MAX_ATTEMPTS = 64
 _MAX_ID_LENGTH = 255
 
 
-class Issuer(Protocol):
+class AccessTokenIssuer(Protocol):
     """All a token service needs from ``keyturn.Issuer``."""
 
     @property
@@ -67,10 +67,12 @@ class _Call(NamedTuple):
 class _Service:
     """Configuration and the flows shared by the sync and async services."""
 
+    _takes_async_stores = False
+
     def __init__(
         self,
-        issuer: Issuer,
-        store: Any,
+        issuer: AccessTokenIssuer,
+        store: Store | AsyncStore,
         *,
         refresh_ttl: float = 30 * DAY,
         session_max_age: float | None = None,
@@ -80,7 +82,12 @@ class _Service:
     ) -> None:
         _check_config(refresh_ttl, session_max_age, reuse_grace, purge_batch_size)
         self._issuer = issuer
-        self._store = store
+        self._store: Any = store
+        self._native_async = inspect.iscoroutinefunction(store.load)
+        if self._native_async and not self._takes_async_stores:
+            raise ConfigurationError(
+                f"{type(self).__name__} needs a sync store: use AsyncTokenService"
+            )
         self._refresh_ttl = float(refresh_ttl)
         self._session_max_age = None if session_max_age is None else float(session_max_age)
         self._reuse_grace = float(reuse_grace)
@@ -192,9 +199,6 @@ class _Service:
 class TokenService(_Service):
     """Issues and rotates token pairs against a synchronous store."""
 
-    def __init__(self, issuer: Issuer, store: Store, **options: Any) -> None:
-        super().__init__(issuer, store, **options)
-
     def _run(self, flow: Flow[_Call, Any]) -> Any:
         return drive(flow, lambda call: getattr(self._store, call.method)(*call.args))
 
@@ -241,13 +245,11 @@ class TokenService(_Service):
 class AsyncTokenService(_Service):
     """The same service for asyncio: takes an async store, or a sync one run in a worker thread."""
 
-    def __init__(self, issuer: Issuer, store: AsyncStore | Store, **options: Any) -> None:
-        super().__init__(issuer, store, **options)
-        self._native = inspect.iscoroutinefunction(store.load)
+    _takes_async_stores = True
 
     async def _perform(self, call: _Call) -> Any:
         method = getattr(self._store, call.method)
-        if self._native:
+        if self._native_async:
             return await method(*call.args)
         return await asyncio.to_thread(method, *call.args)
 
