@@ -169,3 +169,28 @@ def test_async_verify_picks_up_rotation(
 
     asyncio.run(main())
     assert server.count() == 2
+
+
+def test_a_withdrawn_key_stops_verifying_once_the_set_is_refreshed(
+    server: JWKSServer,
+    key_a: SigningKey,
+    key_b: SigningKey,
+    clock: FakeClock,
+    join: Callable[[RemoteJWKS], None],
+    make_token: MakeToken,
+    make_verifier: MakeVerifier,
+) -> None:
+    server.serve_keys(key_a, key_b)
+    jwks = RemoteJWKS(server.url(), ttl=600, cooldown=30, clock=clock)
+    verifier = make_verifier(jwks)
+    token = make_token(key_a)
+    verifier.verify(token)
+    server.serve_keys(key_b)  # a is revoked at the issuer
+    clock.advance(599)
+    verifier.verify(token)  # still fresh: the cached set is trusted until its ttl
+    clock.advance(1)
+    verifier.verify(token)  # stale: this verify starts the refresh and answers from the old set
+    join(jwks)
+    unknown(verifier, token)
+    assert verifier.verify(make_token(key_b))["sub"] == "user-1"
+    assert server.count() == 2
