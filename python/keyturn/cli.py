@@ -333,6 +333,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.handler(args)
+        sys.stdout.flush()  # a closed pipe must fail here, inside the handler below
+    except BrokenPipeError:
+        # The reader went away (``keyturn keys jwks | head``): nothing left to say to anyone.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except (CommandError, KeyturnError, OSError) as error:
         # KeyturnError messages never hold a token or key material, so they are safe to print.
         print(f"keyturn: error: {error}", file=sys.stderr)

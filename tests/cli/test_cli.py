@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import stat
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from pathlib import Path
 import keyturn
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
+KEYTURN = Path(sys.executable).with_name("keyturn")
 
 
 def one_line_error(result: subprocess.CompletedProcess[str], fragment: str) -> None:
@@ -180,3 +182,33 @@ def test_jwks_file_errors(run: Run, tmp_path: Path) -> None:
     (tmp_path / "bad.json").write_text("{nope")
     one_line_error(run("token", "verify", "a.b.c", "--jwks", "bad.json"), "not JSON")
     one_line_error(run("token", "verify", "a.b.c", "--jwks", "missing.json"), "missing.json")
+
+
+def test_bench_prints_a_table(run: Run) -> None:
+    result = run("bench", "--seconds", "0.01")
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["library", "sign", "µs", "verify", "µs"]
+    assert any(line.startswith("keyturn ") for line in lines[1:])
+    assert lines[-1].startswith("keyturn verify_many (256)")
+    assert "timing" in result.stderr  # progress goes to stderr, the table to stdout
+
+
+def test_closed_pipe_is_quiet(tmp_path: Path) -> None:
+    """``keyturn keys jwks | head -c 1``, made deterministic: the reader is gone before we write."""
+    subprocess.run([str(KEYTURN), "keys", "init"], cwd=tmp_path, check=True, capture_output=True)
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [str(KEYTURN), "keys", "jwks"],
+            cwd=tmp_path,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.returncode == 1
+    assert result.stderr == ""
