@@ -45,9 +45,11 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import ssl
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -66,6 +68,20 @@ MAX_MAX_AGE = 86400.0
 #: Retries of a failing refresh are at least this far apart, even with ``cooldown=0``.
 _MIN_RETRY = 1.0
 _DISCOVERY_PATH = "/.well-known/openid-configuration"
+
+
+# Prefork servers (gunicorn, uvicorn --workers) fork after import: a child must not inherit a
+# flight whose thread stayed in the parent, or a lock that thread held.
+_live: weakref.WeakSet[RemoteJWKS] = weakref.WeakSet()
+
+
+def _after_fork_in_child() -> None:
+    for jwks in list(_live):
+        jwks._after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _settle(future: asyncio.Future[None]) -> None:
@@ -175,6 +191,7 @@ class RemoteJWKS:
         self._next_check = math.inf  # when keys_version next looks at the clock's verdict
         self._last_attempt = -math.inf
         self._last_error: JWKSError | None = None
+        _live.add(self)
 
     # --- discovery ---
 
@@ -389,6 +406,15 @@ class RemoteJWKS:
         self._etag = None
         self._next_check = math.inf
         self._version += 1
+
+    def _after_fork(self) -> None:
+        """In a forked child: the parent's fetch thread does not exist here, nor its lock owner."""
+        self._lock = threading.Lock()
+        if self._flight is not None:
+            self._flight = None
+            self._last_attempt = -math.inf
+            if self._keys is not None:
+                self._next_check = min(self._next_check, self._fresh_until)
 
     def _keys_or_error(self) -> tuple[VerifyingKey, ...]:
         keys = self._keys
