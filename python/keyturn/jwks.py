@@ -36,7 +36,8 @@ Transport
     (127.0.0.0/8, ::1, ``localhost``); every other URL is refused when the object is built.
     Redirects are not followed (a 3xx is a ``JWKSError``), proxies from the environment are not
     used, bodies over ``max_bytes`` are refused while reading, and ``timeout`` bounds the connect,
-    every read and the exchange as a whole.
+    every read and the exchange as a whole (name resolution is left to the system resolver and
+    its own timeouts).
 """
 
 from __future__ import annotations
