@@ -1,9 +1,9 @@
 """PostgresStore and AsyncPostgresStore: psycopg 3 with a connection pool.
 
-Every operation runs in one transaction; a rotation is the conditional ``UPDATE ... RETURNING``
-that spends the head (row locks make concurrent callers wait and then see it spent), then the
-``INSERT`` of the successor and the family update. The schema is created on first use under an
-advisory lock, so many processes can start at once.
+Every write runs in one transaction (reads are single statements). A rotation is the
+conditional ``UPDATE ... RETURNING`` that spends the head (row locks make concurrent callers wait
+and then see it spent), then the ``INSERT`` of the successor and the family update. The schema
+is created on first use under an advisory lock, so many processes can start at once.
 """
 
 from __future__ import annotations
@@ -56,7 +56,8 @@ class _PostgresBase:
             "min_size": 1,
             "max_size": pool_size,
             "timeout": timeout,
-            "kwargs": {"connect_timeout": max(1, round(timeout))},
+            # Reads run alone (one round trip); writes open an explicit transaction.
+            "kwargs": {"connect_timeout": max(1, round(timeout)), "autocommit": True},
         }
         self._schema_ready = False
 
@@ -82,7 +83,7 @@ class PostgresStore(_PostgresBase):
         self._run(_sql.create_family(family, token))
 
     def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
-        return self._run(_sql.load(token_hash, family_id))
+        return self._run(_sql.load(token_hash, family_id), write=False)
 
     def commit_rotation(self, rotation: Rotation) -> bool:
         return self._run(_sql.commit_rotation(rotation))
@@ -94,7 +95,7 @@ class PostgresStore(_PostgresBase):
         return self._run(_sql.revoke_user(user_id, device_id, now))
 
     def list_families(self, user_id: str) -> list[FamilyRecord]:
-        return self._run(_sql.list_families(user_id))
+        return self._run(_sql.list_families(user_id), write=False)
 
     def purge_batch(self, now: float, limit: int) -> int:
         return self._run(_sql.purge_batch(now, limit))
@@ -102,18 +103,21 @@ class PostgresStore(_PostgresBase):
     def close(self) -> None:
         self._pool.close()
 
-    def _run(self, flow: Flow[Stmt, T]) -> T:
+    def _run(self, flow: Flow[Stmt, T], *, write: bool = True) -> T:
         if not self._schema_ready:
             with self._schema_lock:
                 if not self._schema_ready:
-                    self._transaction(_schema_flow())
+                    self._execute(_schema_flow(), write=True)
                     self._schema_ready = True
-        return self._transaction(flow)
+        return self._execute(flow, write=write)
 
-    def _transaction(self, flow: Flow[Stmt, T]) -> T:
+    def _execute(self, flow: Flow[Stmt, T], *, write: bool) -> T:
         try:
             with self._pool.connection() as connection, connection.cursor() as cursor:
-                return drive(flow, functools.partial(_perform, cursor))
+                if not write:
+                    return drive(flow, functools.partial(_perform, cursor))
+                with connection.transaction():
+                    return drive(flow, functools.partial(_perform, cursor))
         except self._psycopg.Error as exc:
             raise self._failure(exc) from exc
 
@@ -133,7 +137,7 @@ class AsyncPostgresStore(_PostgresBase):
         await self._run(_sql.create_family(family, token))
 
     async def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
-        return await self._run(_sql.load(token_hash, family_id))
+        return await self._run(_sql.load(token_hash, family_id), write=False)
 
     async def commit_rotation(self, rotation: Rotation) -> bool:
         return await self._run(_sql.commit_rotation(rotation))
@@ -145,7 +149,7 @@ class AsyncPostgresStore(_PostgresBase):
         return await self._run(_sql.revoke_user(user_id, device_id, now))
 
     async def list_families(self, user_id: str) -> list[FamilyRecord]:
-        return await self._run(_sql.list_families(user_id))
+        return await self._run(_sql.list_families(user_id), write=False)
 
     async def purge_batch(self, now: float, limit: int) -> int:
         return await self._run(_sql.purge_batch(now, limit))
@@ -153,10 +157,10 @@ class AsyncPostgresStore(_PostgresBase):
     async def close(self) -> None:
         await self._pool.close()
 
-    async def _run(self, flow: Flow[Stmt, T]) -> T:
+    async def _run(self, flow: Flow[Stmt, T], *, write: bool = True) -> T:
         if not self._schema_ready:
             await self._prepare()
-        return await self._transaction(flow)
+        return await self._execute(flow, write=write)
 
     async def _prepare(self) -> None:
         if self._schema_lock is None:
@@ -166,13 +170,16 @@ class AsyncPostgresStore(_PostgresBase):
                 await self._pool.open()
                 self._opened = True
             if not self._schema_ready:
-                await self._transaction(_schema_flow())
+                await self._execute(_schema_flow(), write=True)
                 self._schema_ready = True
 
-    async def _transaction(self, flow: Flow[Stmt, T]) -> T:
+    async def _execute(self, flow: Flow[Stmt, T], *, write: bool) -> T:
         try:
             async with self._pool.connection() as connection, connection.cursor() as cursor:
-                return await adrive(flow, functools.partial(_aperform, cursor))
+                if not write:
+                    return await adrive(flow, functools.partial(_aperform, cursor))
+                async with connection.transaction():
+                    return await adrive(flow, functools.partial(_aperform, cursor))
         except self._psycopg.Error as exc:
             raise self._failure(exc) from exc
 
