@@ -68,7 +68,7 @@ keyturn__start_redis() {
     port="$(keyturn__free_port)"
     conf="$dir/redis.conf"
     mkdir -p "$dir"
-    # AOF on, so a stopped-and-restarted server (the fault tests) comes back with its data.
+    # AOF on, so a server stopped with SHUTDOWN and restarted (the fault tests) keeps its data.
     cat >"$conf" <<EOF
 bind 127.0.0.1
 port $port
@@ -78,7 +78,7 @@ pidfile $dir/redis.pid
 logfile $dir/redis.log
 save ""
 appendonly yes
-appendfsync always
+appendfsync everysec
 EOF
     export KEYTURN_TEST_REDIS_START="redis-server $conf && until redis-cli -p $port ping >/dev/null 2>&1; do sleep 0.1; done"
     export KEYTURN_TEST_REDIS_STOP="redis-cli -p $port shutdown"
