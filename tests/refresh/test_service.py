@@ -422,3 +422,20 @@ def test_redis_purge_tidies_the_user_index(make_service: MakeService):
 
     assert service.purge_expired() == 2
     assert client.smembers("keyturn:user:{user-1}") == {pairs[2].family_id.encode()}
+
+
+class _AlwaysOutrun(kt.MemoryStore):
+    """Loses every race. Endless lost races cannot be caused on demand with real contenders,
+    so this fault is injected; it checks the retry loop is bounded and ends in a clean error."""
+
+    def commit_rotation(self, rotation: Any) -> bool:
+        return False
+
+
+def test_endless_lost_races_end_in_a_store_error(issuer: kt.Issuer):
+    service = kt.TokenService(issuer, _AlwaysOutrun())
+    pair = service.issue_pair("user-1", "laptop")
+    with pytest.raises(kt.StoreError) as outrun:
+        service.rotate(pair.refresh)
+    assert outrun.value.code == "store_unavailable"
+    assert pair.refresh not in str(outrun.value)
