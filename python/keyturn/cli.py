@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from keyturn import _core
+from keyturn._keyfile import KeyringFile
 from keyturn.errors import KeyturnError, TokenError
 from keyturn.keyring import Keyring
 from keyturn.tokens import Issuer, Verifier
@@ -36,11 +37,15 @@ class CommandError(Exception):
 # --- shared helpers -------------------------------------------------------------------------------
 
 
+def missing_keyring(path: str) -> CommandError:
+    return CommandError(f"no keyring at {path} (create one with: keyturn keys init)")
+
+
 def load_keyring(path: str) -> Keyring:
     try:
         return Keyring.load(path)
     except FileNotFoundError:
-        raise CommandError(f"no keyring at {path} (create one with: keyturn keys init)") from None
+        raise missing_keyring(path) from None
 
 
 def open_store(url: str) -> Any:
@@ -54,7 +59,7 @@ def open_store(url: str) -> Any:
     return stores.SQLiteStore(url.removeprefix("sqlite:///"))
 
 
-def make_issuer(args: argparse.Namespace, ring: Keyring) -> Issuer:
+def make_issuer(args: argparse.Namespace, ring: Keyring | KeyringFile) -> Issuer:
     return Issuer(ring, issuer=args.issuer, audience=args.audience, ttl=args.ttl)
 
 
@@ -201,7 +206,11 @@ def serve(args: argparse.Namespace) -> None:
     from keyturn.asgi import jwks_endpoint, refresh_endpoints
     from keyturn.refresh import TokenService
 
-    ring = load_keyring(args.keyring)
+    try:
+        # Follows the file, so `keyturn keys rotate|revoke|maintain` apply without a restart.
+        ring = KeyringFile(args.keyring)
+    except FileNotFoundError:
+        raise missing_keyring(args.keyring) from None
     issuer = make_issuer(args, ring)
     service = TokenService(issuer, store=open_store(args.db))
     app = refresh_endpoints(service, verifier=issuer.verifier(), app=jwks_endpoint(ring))

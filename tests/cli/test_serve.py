@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
 from collections.abc import Callable
 
 import httpx
@@ -102,3 +103,28 @@ def test_junk_gets_rfc6749_errors_never_a_trace(served: str) -> None:
             assert "Traceback" not in response.text
         assert client.get("/nothing-here").status_code == 404
         assert client.get("/auth/refresh").status_code == 405
+
+
+def test_serve_follows_key_changes_without_a_restart(served: str, run: Run) -> None:
+    """keyturn keys rotate / revoke in another process reach the running server within ~1 s."""
+    old_token = run("token", "issue", "--sub", "user-1").stdout.strip()
+    old_kid = json.loads(run("token", "inspect", old_token).stdout)["header"]["kid"]
+    assert run("keys", "rotate").returncode == 0
+    expected = json.loads(run("keys", "jwks").stdout)
+    deadline = time.monotonic() + 10
+    while httpx.get(f"{served}/.well-known/jwks.json").json() != expected:
+        assert time.monotonic() < deadline, "the server never picked up the rotation"
+        time.sleep(0.2)
+
+    pair = issue_pair(run)
+    rotated = httpx.post(f"{served}/auth/refresh", json={"refresh_token": pair["refresh_token"]})
+    new_kid = json.loads(run("token", "inspect", rotated.json()["access_token"]).stdout)["header"]
+    assert new_kid["kid"] != old_kid  # the server signs with the new current key
+
+    assert run("keys", "revoke", "--", old_kid).returncode == 0
+    bearer = {"authorization": f"Bearer {old_token}"}
+    deadline = time.monotonic() + 10
+    while (refused := httpx.post(f"{served}/auth/logout-all", headers=bearer)).status_code != 401:
+        assert time.monotonic() < deadline, "the server still accepts the revoked key"
+        time.sleep(0.2)
+    assert refused.json()["error_description"] == "key_unknown"
