@@ -10,8 +10,6 @@ import pytest
 import keyturn
 from keyturn.asgi import MAX_BODY_BYTES
 
-ORIGIN_HEADERS = {"content-type": "application/json"}
-
 
 def cookie_of(response: httpx.Response, name: str) -> str:
     for value in response.headers.get_list("set-cookie"):
