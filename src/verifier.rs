@@ -343,14 +343,19 @@ pub mod py {
             .map(Some)
     }
 
-    fn token_bytes<'a>(token: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
+    /// A token's bytes. Anything that is not a str or bytes (or a str that is not valid Unicode)
+    /// is a malformed token like any other, so `verify` and `verify_many` answer it alike.
+    fn token_bytes<'a>(token: &'a Bound<'_, PyAny>) -> Result<&'a [u8], Error> {
         if let Ok(s) = token.cast::<PyString>() {
-            return Ok(s.to_str()?.as_bytes());
+            return s
+                .to_str()
+                .map(str::as_bytes)
+                .map_err(|_| Error::malformed("token is not valid Unicode"));
         }
         if let Ok(b) = token.cast::<PyBytes>() {
             return Ok(b.as_bytes());
         }
-        Err(PyTypeError::new_err("a token must be str or bytes"))
+        Err(Error::malformed("a token must be str or bytes"))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -472,17 +477,20 @@ pub mod py {
             now: Option<f64>,
         ) -> PyResult<Bound<'py, PyList>> {
             let items: Vec<Bound<'py, PyAny>> = tokens.try_iter()?.collect::<PyResult<_>>()?;
-            // A non-str/bytes item is a bad token like any other: it gets its error in place.
-            let bytes: Vec<Option<&[u8]>> = items.iter().map(|t| token_bytes(t).ok()).collect();
-            let present: Vec<&[u8]> = bytes.iter().flatten().copied().collect();
+            let bytes: Vec<Result<&[u8], Error>> = items.iter().map(token_bytes).collect();
+            let present: Vec<&[u8]> = bytes
+                .iter()
+                .filter_map(|b| b.as_ref().ok())
+                .copied()
+                .collect();
             let at = now.unwrap_or_else(super::now);
             let results = py.detach(|| crate::batch::verify_many(&self.verifier, &present, at));
             let mut results = results.into_iter();
             let out = PyList::empty(py);
-            for item in &bytes {
+            for item in bytes {
                 let result = match item {
-                    Some(_) => results.next().expect("one result per token"),
-                    None => Err(Error::malformed("a token must be str or bytes")),
+                    Ok(_) => results.next().expect("one result per token"),
+                    Err(err) => Err(err),
                 };
                 match result {
                     Ok(verified) => out.append(claims_to_py(py, &verified)?)?,

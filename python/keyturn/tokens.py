@@ -16,7 +16,8 @@ from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 
 from keyturn._core import MAX_TOKEN_BYTES as _MAX_TOKEN_BYTES
 from keyturn._core import CompiledVerifier, HmacKey, SigningKey, VerifyingKey, encode
-from keyturn.errors import ConfigurationError, InvalidKey, JWKSError, TokenError, UnknownKey
+from keyturn._jwks_parse import keys_from_jwks
+from keyturn.errors import ConfigurationError, InvalidKey, TokenError, UnknownKey
 from keyturn.signer import Signer
 
 __all__ = [
@@ -84,47 +85,6 @@ Keys: TypeAlias = (
 
 
 # --- keys ------------------------------------------------------------------------------------
-
-
-def keys_from_jwks(jwks: Mapping[str, Any]) -> list[VerifyingKey]:
-    """The signature-verification keys of a JWKS document.
-
-    Keys that may not verify signatures (``use`` other than ``sig``, ``key_ops`` without
-    ``verify``, an ``alg`` other than EdDSA/Ed25519) and key types keyturn does not verify are
-    skipped. Two keys with the same ``kid`` raise ``InvalidKey`` (a kid must pick one key), a
-    published private key or a malformed document raise ``JWKSError``.
-    """
-    entries = jwks.get("keys")
-    if not isinstance(entries, list):
-        raise JWKSError('a JWKS is a JSON object with a "keys" array')
-    keys: list[VerifyingKey] = []
-    seen: set[str] = set()
-    for jwk in entries:
-        if not isinstance(jwk, Mapping):
-            raise JWKSError("every JWKS entry must be a JSON object")
-        if "d" in jwk:
-            raise JWKSError("the JWKS publishes private key material")
-        kid = jwk.get("kid")
-        if _verifies_ed25519(jwk):
-            key = VerifyingKey.from_jwk(jwk)
-            keys.append(key)
-            kid = key.kid
-        if isinstance(kid, str):
-            if kid in seen:
-                raise InvalidKey(f"the JWKS has two keys with kid {kid!r}")
-            seen.add(kid)
-    return keys
-
-
-def _verifies_ed25519(jwk: Mapping[str, Any]) -> bool:
-    key_ops = jwk.get("key_ops")
-    return (
-        jwk.get("kty") == "OKP"
-        and jwk.get("crv") == "Ed25519"
-        and jwk.get("use", "sig") == "sig"
-        and (key_ops is None or (isinstance(key_ops, list) and "verify" in key_ops))
-        and jwk.get("alg", "EdDSA") in DEFAULT_ALGORITHMS
-    )
 
 
 class _FixedKeys:

@@ -52,6 +52,13 @@ def test_malformed_compact_form(key: kt.SigningKey, claims: dict[str, Any], mang
     rejects(kt.MalformedToken, "token_malformed", mangle(kt.encode(claims, key)), key)
 
 
+@pytest.mark.parametrize("token", [None, 12, ["a.b.c"], "\ud800.e30.e30"])
+def test_non_tokens_are_malformed_tokens(key: kt.SigningKey, token: Any) -> None:
+    with pytest.raises(kt.MalformedToken) as info:
+        decode(token, key)
+    assert info.value.code == "token_malformed"
+
+
 def test_size_cap_applies_before_parsing(key: kt.SigningKey, claims: dict[str, Any]) -> None:
     big = kt.encode({**claims, "pad": "x" * 70_000}, key)
     rejects(kt.MalformedToken, "token_malformed", big, key)
