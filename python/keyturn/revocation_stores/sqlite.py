@@ -1,0 +1,113 @@
+"""SQLiteRevocationStore: revocations in an SQLite file (stdlib ``sqlite3``, WAL).
+
+One connection per thread; writes are single upserts (atomic by themselves), so concurrent
+threads and processes never lose the later watermark. The file may be the refresh store's.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Collection
+from typing import ClassVar, TypeVar
+
+from keyturn.errors import ConfigurationError, StoreError
+from keyturn.revocation import Found
+from keyturn.revocation_stores import _sql
+
+__all__ = ["SQLiteRevocationStore"]
+
+T = TypeVar("T")
+_DDL = _sql.ddl(real="REAL", blob="BLOB")
+_REVOKE_JTI = _sql.revoke_jti("MAX").replace("%s", "?")
+_RAISE_WATERMARK = _sql.raise_watermark("MAX").replace("%s", "?")
+
+
+class SQLiteRevocationStore:
+    """Revocations in an SQLite file; safe across threads and processes."""
+
+    blocking: ClassVar[bool] = True
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
+        self._path = os.fspath(path)
+        if self._path == ":memory:" or self._path.startswith("file:"):
+            raise ConfigurationError(
+                "SQLiteRevocationStore needs a file path (use MemoryRevocationStore for tests)"
+            )
+        self._timeout = timeout
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def __repr__(self) -> str:
+        return f"SQLiteRevocationStore({self._path!r})"
+
+    def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
+        self._guard(lambda c: c.execute(_REVOKE_JTI, (jti_hash, keep_until)))
+
+    def raise_watermark(self, subject_hash: bytes, issued_before: float, keep_until: float) -> None:
+        params = (subject_hash, issued_before, keep_until)
+        self._guard(lambda c: c.execute(_RAISE_WATERMARK, params))
+
+    def lookup(self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]) -> Found:
+        def read(connection: sqlite3.Connection) -> Found:
+            rows = []
+            for sql, params in _sql.lookup_statements(jti_hashes, subject_hashes):
+                rows += connection.execute(sql.replace("%s", "?"), params).fetchall()
+            return Found(*_sql.found(rows))
+
+        return self._guard(read)
+
+    def purge(self, now: float) -> int:
+        def delete(connection: sqlite3.Connection) -> int:
+            # One transaction for both tables.
+            connection.execute("BEGIN IMMEDIATE")
+            try:
+                deleted = sum(
+                    connection.execute(sql.replace("%s", "?"), (now,)).rowcount
+                    for sql in _sql.purge_statements()
+                )
+            except BaseException:
+                connection.execute("ROLLBACK")
+                raise
+            connection.execute("COMMIT")
+            return deleted
+
+        return self._guard(delete)
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+            self._local = threading.local()
+        for connection in connections:
+            connection.close()
+
+    def _guard(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+        try:
+            return operation(self._connection())
+        except sqlite3.Error as exc:
+            raise StoreError(f"SQLite revocation store failed: {type(exc).__name__}") from exc
+
+    def _connection(self) -> sqlite3.Connection:
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._connect()
+            self._local.connection = connection
+        return connection
+
+    def _connect(self) -> sqlite3.Connection:
+        # Autocommit: each upsert is its own atomic statement.
+        connection = sqlite3.connect(
+            self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            for statement in _DDL:
+                connection.execute(statement)
+        except BaseException:
+            connection.close()
+            raise
+        with self._lock:
+            self._connections.append(connection)
+        return connection
