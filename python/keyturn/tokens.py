@@ -137,6 +137,7 @@ class _Policy:
     typ: str | None
     max_age: float | None
     max_token_bytes: int
+    cache: int
 
     def compile(self, keys: Sequence[VerificationKey]) -> CompiledVerifier:
         return CompiledVerifier(
@@ -149,6 +150,7 @@ class _Policy:
             typ=self.typ,
             max_age=self.max_age,
             max_token_bytes=self.max_token_bytes,
+            cache_size=self.cache,
         )
 
 
@@ -162,6 +164,7 @@ def _policy(
     typ: str | None,
     max_age: float | None,
     max_token_bytes: int | None,
+    cache: int = 0,
 ) -> _Policy:
     if isinstance(leeway, bool) or not isinstance(leeway, (int, float)):
         raise ConfigurationError("leeway must be a number of seconds")
@@ -173,6 +176,8 @@ def _policy(
         isinstance(max_token_bytes, int) and max_token_bytes > 0
     ):
         raise ConfigurationError("max_token_bytes must be a positive whole number")
+    if isinstance(cache, bool) or not isinstance(cache, int) or cache < 0:
+        raise ConfigurationError("cache must be a number of tokens (0 turns it off)")
     return _Policy(
         algorithms=_names("algorithms", algorithms),
         issuer=None if issuer is None else _names("issuer", issuer),
@@ -182,6 +187,7 @@ def _policy(
         typ=typ,
         max_age=max_age,
         max_token_bytes=_MAX_TOKEN_BYTES if max_token_bytes is None else max_token_bytes,
+        cache=cache,
     )
 
 
@@ -204,6 +210,11 @@ class Verifier:
 
     ``issuer`` and ``audience`` must be given (``None`` explicitly skips that check); a string or
     a collection of strings, any one matching. ``leeway`` is at most 5 minutes.
+
+    ``cache=N`` keeps up to N verified tokens: a repeat of one skips parsing and the signature
+    check, but every claim check still runs against the clock. The cache belongs to one compiled
+    key set, so any change of keys (rotation, retirement, revocation, a JWKS refresh) starts it
+    empty.
     """
 
     __slots__ = ("_async_source", "_fixed", "_policy", "_source", "_state")
@@ -220,6 +231,7 @@ class Verifier:
         typ: str | None = None,
         max_age: float | None = None,
         max_token_bytes: int | None = None,
+        cache: int = 0,
     ) -> None:
         self._policy = _policy(
             algorithms=algorithms,
@@ -230,6 +242,7 @@ class Verifier:
             typ=typ,
             max_age=max_age,
             max_token_bytes=max_token_bytes,
+            cache=cache,
         )
         self._source = _key_source(keys)
         # Checked once: a runtime Protocol isinstance is too slow for every averify.
@@ -255,6 +268,12 @@ class Verifier:
     @property
     def leeway(self) -> float:
         return self._policy.leeway
+
+    @property
+    def cache_stats(self) -> tuple[int, int, int, int] | None:
+        """``(hits, misses, entries, capacity)`` of the current key set's cache, or None."""
+        state = self._state
+        return None if state is None else state[1].cache_stats
 
     def verify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """The token's claims, or a ``TokenError`` subclass. ``now`` overrides the clock."""
