@@ -187,6 +187,33 @@ def test_sessions_leave_out_expired_families(make_service: MakeService, clock: C
     assert service.sessions("user-1") == []
 
 
+def test_services_sharing_a_store_agree(make_service: MakeService):
+    # The second service has never seen the family (reads first); the first one has (rotates
+    # in one round trip): both paths give the same answers.
+    here, there = make_service(), make_service()
+    first = here.issue_pair("user-1", "laptop")
+    second = there.rotate(first.refresh)
+    third = here.rotate(second.refresh)
+
+    with pytest.raises(kt.ReplayedRefresh):
+        here.rotate(second.refresh)
+    with pytest.raises(kt.RevokedRefresh):
+        there.rotate(third.refresh)
+
+
+def test_forged_token_of_a_known_family_is_refused(service: Any, service_backend: Backend):
+    from keyturn.refresh.format import new_token
+
+    pair = service.issue_pair("user-1", "laptop")
+    before = service_backend.count()
+    # The family id is not secret: anyone can mint a well-formed token for it.
+    with pytest.raises(kt.InvalidRefresh) as forged:
+        service.rotate(new_token(pair.family_id))
+    assert forged.value.code == "refresh_invalid"
+    assert service_backend.count() == before
+    service.rotate(pair.refresh)
+
+
 # --- reuse_grace ---------------------------------------------------------------------------
 
 

@@ -53,9 +53,10 @@ class Snapshot:
 class Rotation:
     """A planned rotation, applied by a store atomically or not at all.
 
-    The store marks ``expected_head`` used only if it is still unused and the family's head and
-    not revoked (that conditional write decides races), inserts ``successor`` as the new head and
-    records ``prev_hash`` as the token a grace retry may present.
+    The store marks ``expected_head`` used only if it is still the family's head, unused and
+    unexpired at ``now``, and the family is not revoked (that conditional write decides races);
+    it then inserts ``successor`` as the new head and records ``prev_hash`` as the token a grace
+    retry may present.
     """
 
     family_id: str

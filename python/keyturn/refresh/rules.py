@@ -12,6 +12,7 @@ __all__ = [
     "decide",
     "expiry",
     "is_live_session",
+    "plan_optimistic_rotation",
     "plan_rotation",
     "refusal",
 ]
@@ -87,6 +88,30 @@ def plan_rotation(
         expected_head = family.head_hash
     else:
         raise ValueError(f"no rotation for outcome {outcome.value}")
+    return _rotation(family, expected_head, token.token_hash, successor_hash, now, refresh_ttl)
+
+
+def plan_optimistic_rotation(
+    family: FamilyRecord, presented_hash: bytes, successor_hash: bytes, now: float, ttl: float
+) -> Rotation:
+    """The ``ROTATE`` write, planned before reading the token, from a family seen earlier (only
+    its immutable fields are used).
+
+    Sound because a store applies a rotation only if its expected head is still the family's
+    unused, unexpired head in an unrevoked family, which is exactly when ``decide`` says
+    ``ROTATE``. In every other case nothing is written and the caller reads and decides.
+    """
+    return _rotation(family, presented_hash, presented_hash, successor_hash, now, ttl)
+
+
+def _rotation(
+    family: FamilyRecord,
+    expected_head: bytes,
+    prev_hash: bytes,
+    successor_hash: bytes,
+    now: float,
+    refresh_ttl: float,
+) -> Rotation:
     successor = TokenRecord(
         token_hash=successor_hash,
         family_id=family.family_id,
@@ -96,7 +121,7 @@ def plan_rotation(
     return Rotation(
         family_id=family.family_id,
         expected_head=expected_head,
-        prev_hash=token.token_hash,
+        prev_hash=prev_hash,
         successor=successor,
         now=now,
     )

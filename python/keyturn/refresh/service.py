@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ DAY = 86400.0
 #: A lost race is re-decided from a fresh read; only grace retries can lose more than once.
 _MAX_ATTEMPTS = 64
 _MAX_ID_LENGTH = 255
+#: How many families a service remembers for one-round-trip rotations.
+_KNOWN_FAMILIES = 10_000
 
 
 class AccessTokenIssuer(Protocol):
@@ -93,6 +96,7 @@ class _Service:
         self._reuse_grace = float(reuse_grace)
         self._purge_batch_size = purge_batch_size
         self._clock = clock
+        self._families = _KnownFamilies()
 
     @property
     def store(self) -> Any:
@@ -127,10 +131,26 @@ class _Service:
         )
         pair = self._pair(family, refresh, token, now)
         yield _Call("create_family", (family, token))
+        self._families.remember(family)
         return pair
 
     def _rotate(self, refresh: str) -> Flow[_Call, TokenPair]:
         parsed = token_format.parse(refresh)
+        known = self._families.get(parsed.family_id)
+        if known is not None:
+            # The common case in one store round trip: assume the token is the live head. If it
+            # is not, the store writes nothing, and the token is read and decided on below.
+            now = self._clock()
+            successor, successor_hash = _next_token(known.family_id)
+            rotation = rules.plan_optimistic_rotation(
+                known, parsed.token_hash, successor_hash, now, self._refresh_ttl
+            )
+            pair = self._pair(known, successor, rotation.successor, now)
+            if (yield _Call("commit_rotation", (rotation,))):
+                return pair
+        return (yield from self._read_and_rotate(parsed))
+
+    def _read_and_rotate(self, parsed: token_format.ParsedToken) -> Flow[_Call, TokenPair]:
         for _ in range(_MAX_ATTEMPTS):
             now = self._clock()
             snapshot: Snapshot | None = yield _Call("load", (parsed.token_hash, parsed.family_id))
@@ -142,9 +162,10 @@ class _Service:
             if outcome is rules.Outcome.REPLAY:
                 yield _Call("revoke_family", (snapshot.family.family_id, now))
                 raise ReplayedRefresh()
-            successor = token_format.new_token(snapshot.family.family_id)
+            self._families.remember(snapshot.family)
+            successor, successor_hash = _next_token(snapshot.family.family_id)
             rotation = rules.plan_rotation(
-                snapshot, outcome, token_format.token_hash(successor), now, self._refresh_ttl
+                snapshot, outcome, successor_hash, now, self._refresh_ttl
             )
             # Sign before committing: once committed, the presented token is spent.
             pair = self._pair(snapshot.family, successor, rotation.successor, now)
@@ -296,6 +317,34 @@ class AsyncTokenService(_Service):
         closing = self._store.close()
         if inspect.isawaitable(closing):
             await closing
+
+
+def _next_token(family_id: str) -> tuple[str, bytes]:
+    token = token_format.new_token(family_id)
+    return token, token_format.token_hash(token)
+
+
+class _KnownFamilies:
+    """Families this service has seen, for one-round-trip rotations.
+
+    Only a family's immutable fields (user, claims, session end) are ever read from here; its
+    state (head, revocation) is always checked by the store, atomically.
+    """
+
+    def __init__(self, limit: int = _KNOWN_FAMILIES) -> None:
+        self._limit = limit
+        self._lock = threading.Lock()
+        self._families: dict[str, FamilyRecord] = {}
+
+    def get(self, family_id: str) -> FamilyRecord | None:
+        return self._families.get(family_id)
+
+    def remember(self, family: FamilyRecord) -> None:
+        with self._lock:
+            self._families.pop(family.family_id, None)
+            if len(self._families) >= self._limit:
+                del self._families[next(iter(self._families))]  # the oldest
+            self._families[family.family_id] = family
 
 
 def _check_config(

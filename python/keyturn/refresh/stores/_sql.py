@@ -72,7 +72,7 @@ LOAD = f"""SELECT {_TOKEN_COLUMNS}, {_FAMILY_COLUMNS}
     WHERE t.token_hash = %s AND t.family_id = %s"""  # noqa: S608
 # The one conditional write that decides every race: only one caller can spend the head.
 SPEND_HEAD = """UPDATE keyturn_refresh_tokens SET used_at = %s
-    WHERE token_hash = %s AND family_id = %s AND used_at IS NULL
+    WHERE token_hash = %s AND family_id = %s AND used_at IS NULL AND expires_at > %s
       AND EXISTS (SELECT 1 FROM keyturn_families f
                   WHERE f.family_id = %s AND f.head_hash = %s AND f.revoked_at IS NULL)
     RETURNING token_hash"""
@@ -149,6 +149,7 @@ def commit_rotation(rotation: Rotation) -> Flow[Stmt, bool]:
             rotation.now,
             rotation.expected_head,
             rotation.family_id,
+            rotation.now,
             rotation.family_id,
             rotation.expected_head,
         ),

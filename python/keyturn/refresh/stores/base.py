@@ -25,8 +25,9 @@ class Store(Protocol):
         """The token with this hash and its family, or None (also when the family differs)."""
 
     def commit_rotation(self, rotation: Rotation) -> bool:
-        """Apply the rotation if its expected head is still the family's unused head and the
-        family is not revoked; return whether it was applied. All or nothing."""
+        """Apply the rotation if its expected head is still the family's head, unused and
+        unexpired at ``rotation.now``, and the family is not revoked; return whether it was
+        applied. All or nothing."""
 
     def revoke_family(self, family_id: str, now: float) -> None:
         """Mark the family revoked (keeping the first revocation time)."""

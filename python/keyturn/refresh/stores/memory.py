@@ -44,6 +44,7 @@ class MemoryStore:
                 or family.revoked_at is not None
                 or family.head_hash != rotation.expected_head
                 or head.used_at is not None
+                or head.expires_at <= rotation.now
             ):
                 return False
             new = rotation.successor

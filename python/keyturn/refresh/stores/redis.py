@@ -26,8 +26,8 @@ __all__ = ["AsyncRedisStore", "RedisStore"]
 T = TypeVar("T")
 DAY = 86400.0
 
-# Applies a planned rotation if the expected head is still the family's unspent head and the
-# family is not revoked. Returns 1 when applied (also when this very rotation was already
+# Applies a planned rotation if the expected head is still the family's unused, unexpired head
+# and the family is not revoked. Returns 1 when applied (also when this very rotation was already
 # applied by a call whose reply was lost, so a client-side retry is safe), else 0.
 _ROTATE = """
 local head = redis.call('HGET', KEYS[1], 'head')
@@ -35,7 +35,9 @@ if head == ARGV[4] then return 1 end
 if not head or head ~= ARGV[1] or redis.call('HEXISTS', KEYS[1], 'revoked_at') == 1 then
   return 0
 end
-if redis.call('EXISTS', KEYS[2]) == 0 or redis.call('HEXISTS', KEYS[2], 'used_at') == 1 then
+local expires_at = redis.call('HGET', KEYS[2], 'expires_at')
+if not expires_at or tonumber(expires_at) <= tonumber(ARGV[3])
+   or redis.call('HEXISTS', KEYS[2], 'used_at') == 1 then
   return 0
 end
 redis.call('HSET', KEYS[2], 'used_at', ARGV[3])
