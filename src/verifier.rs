@@ -358,34 +358,6 @@ pub mod py {
         Err(Error::malformed("a token must be str or bytes"))
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn build(
-        keys: Vec<VerifyKey>,
-        algorithms: Vec<String>,
-        issuer: Option<&Bound<'_, PyAny>>,
-        audience: Option<&Bound<'_, PyAny>>,
-        leeway: f64,
-        require: Vec<String>,
-        typ: Option<&str>,
-        max_age: Option<f64>,
-        max_token_bytes: usize,
-    ) -> PyResult<Verifier> {
-        let policy = Policy {
-            issuer: strings(issuer)?,
-            audience: strings(audience)?,
-            leeway,
-            require,
-            typ: typ.map(normalize_typ),
-            max_age,
-        };
-        Ok(Verifier::new(
-            keys,
-            alg_set(algorithms)?,
-            policy,
-            max_token_bytes,
-        )?)
-    }
-
     fn claims_to_py<'py>(py: Python<'py>, verified: &Verified) -> PyResult<Bound<'py, PyDict>> {
         object_to_py(py, &verified.claims)
     }
@@ -414,18 +386,17 @@ pub mod py {
             max_token_bytes: usize,
             cache_size: usize,
         ) -> PyResult<Self> {
-            let verifier = build(
-                verify_keys(keys)?,
-                algorithms,
-                issuer,
-                audience,
+            let policy = Policy {
+                issuer: strings(issuer)?,
+                audience: strings(audience)?,
                 leeway,
-                require.unwrap_or_default(),
-                typ,
+                require: require.unwrap_or_default(),
+                typ: typ.map(normalize_typ),
                 max_age,
-                max_token_bytes,
-            )?
-            .with_cache(cache_size);
+            };
+            let algs = alg_set(algorithms)?;
+            let verifier = Verifier::new(verify_keys(keys)?, algs, policy, max_token_bytes)?
+                .with_cache(cache_size);
             Ok(PyCompiledVerifier { verifier })
         }
 
@@ -535,18 +506,19 @@ pub mod py {
         max_age: Option<f64>,
         now: Option<f64>,
     ) -> PyResult<Bound<'py, PyDict>> {
-        let verifier = build(
-            verify_keys(keys)?,
+        let verifier = PyCompiledVerifier::new(
+            keys,
             algorithms,
             issuer,
             audience,
             leeway,
-            require.unwrap_or_default(),
+            require,
             typ,
             max_age,
             MAX_TOKEN_BYTES,
+            0,
         )?;
-        PyCompiledVerifier { verifier }.verify(py, token, now)
+        verifier.verify(py, token, now)
     }
 
     /// Signs with a key held elsewhere through the `Signer` protocol (`kid`, `alg`, `sign`).
