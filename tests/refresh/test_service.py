@@ -127,7 +127,7 @@ def test_logout_revokes_that_family_only(service: Any):
 
 def test_logout_with_an_unknown_token_is_refused(service: Any, service_backend: Backend):
     service.issue_pair("user-1", "laptop")
-    unknown = _unknown_token(service)
+    unknown = _unknown_token()
     before = service_backend.count()
     with pytest.raises(kt.InvalidRefresh) as invalid:
         service.logout(unknown)
@@ -299,7 +299,7 @@ def test_no_grace_by_default(service: Any):
 # --- bad input -----------------------------------------------------------------------------
 
 
-def _unknown_token(service: Any) -> str:
+def _unknown_token() -> str:
     """A well-formed token that no store has seen."""
     from keyturn.refresh.format import new_family_id, new_token
 
@@ -368,7 +368,7 @@ def test_unknown_well_formed_token_is_refused(service: Any, service_backend: Bac
     service.issue_pair("user-1", "laptop")
     before = service_backend.count()
     with pytest.raises(kt.InvalidRefresh) as invalid:
-        service.rotate(_unknown_token(service))
+        service.rotate(_unknown_token())
     assert invalid.value.code == "refresh_invalid"
     assert service_backend.count() == before
 
