@@ -17,7 +17,7 @@ import pytest
 
 import keyturn as kt
 
-from .conftest import Clock, MakeService, run_control
+from .conftest import Backend, Clock, MakeService, run_control
 
 SERVER_KINDS = ["postgres", "redis", "async-postgres", "async-redis"]
 SYNC_SERVER_KINDS = ["postgres", "redis"]
@@ -44,10 +44,11 @@ def _wait_until_answering(service: Any) -> None:
 
 @pytest.mark.parametrize("service_kind", SERVER_KINDS)
 def test_server_down_gives_store_error_and_old_token_survives(
-    make_service: MakeService, service_kind: str
+    make_service: MakeService, service_kind: str, service_backend: Backend
 ):
     service = make_service()
     pair = service.issue_pair("user-1", "laptop")
+    rows = service_backend.count()
     stop, start = _control(service_kind)
     run_control(stop)
     try:
@@ -62,7 +63,11 @@ def test_server_down_gives_store_error_and_old_token_survives(
         run_control(start)
     _wait_until_answering(service)
 
-    # Nothing was half-done: the old token is still the live one, and rotates normally.
+    # Nothing was half-done: no successor was stored, the family was not touched, and the old
+    # token is still the live one and rotates normally.
+    assert service_backend.count() == rows
+    (session,) = service.sessions("user-1")
+    assert session.last_used_at == session.created_at
     rotated = service.rotate(pair.refresh)
     assert rotated.family_id == pair.family_id
     assert [s.device_id for s in service.sessions("user-1")] == ["laptop"]
