@@ -26,6 +26,15 @@ KINDS = ["memory", "sqlite", "postgres", "redis"]
 SERVICE_KINDS = KINDS + [f"async-{kind}" for kind in KINDS]
 
 
+def marked(*kinds: str) -> list[Any]:
+    """Store kinds as parameters, the server-backed ones marked (``-m "not postgres"``)."""
+    marks = {"postgres": pytest.mark.postgres, "redis": pytest.mark.redis}
+    return [
+        pytest.param(kind, marks=[m for name, m in marks.items() if kind.endswith(name)], id=kind)
+        for kind in kinds
+    ]
+
+
 def server_env(name: str) -> str:
     value = os.environ.get(name)
     if not value:
@@ -215,12 +224,12 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop.close()
 
 
-@pytest.fixture(params=KINDS)
+@pytest.fixture(params=marked(*KINDS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     return _BACKENDS[request.param](tmp_path)
 
 
-@pytest.fixture(params=SERVICE_KINDS)
+@pytest.fixture(params=marked(*SERVICE_KINDS))
 def service_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 

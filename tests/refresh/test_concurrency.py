@@ -14,7 +14,7 @@ import pytest
 
 import keyturn as kt
 
-from .conftest import DSN_VAR, Blocking, MakeService, server_env
+from .conftest import DSN_VAR, Blocking, MakeService, marked, server_env
 
 N = 32
 LOSSES = {"refresh_replayed", "refresh_revoked"}
@@ -77,7 +77,7 @@ def _race_tasks(blocking: Blocking, token: str) -> list[Any]:
     return blocking.loop.run_until_complete(race())
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+@pytest.mark.parametrize("kind", marked("sqlite", "postgres"))
 def test_processes_race_one_winner(kind: str, tmp_path: Path, issuer: kt.Issuer):
     if kind == "sqlite":
         location = str(tmp_path / "race.db")

@@ -17,10 +17,10 @@ import pytest
 
 import keyturn as kt
 
-from .conftest import Backend, Clock, MakeService, run_control
+from .conftest import Backend, Clock, MakeService, marked, run_control
 
-SERVER_KINDS = ["postgres", "redis", "async-postgres", "async-redis"]
-SYNC_SERVER_KINDS = ["postgres", "redis"]
+SERVER_KINDS = marked("postgres", "redis", "async-postgres", "async-redis")
+SYNC_SERVER_KINDS = marked("postgres", "redis")
 
 
 def _control(service_kind: str) -> tuple[str, str]:

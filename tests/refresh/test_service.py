@@ -9,7 +9,7 @@ import pytest
 import keyturn as kt
 from keyturn.refresh.format import MAX_INPUT_LENGTH, PREFIX
 
-from .conftest import REDIS_VAR, SERVICE_KINDS, Backend, Clock, MakeService, server_env
+from .conftest import REDIS_VAR, SERVICE_KINDS, Backend, Clock, MakeService, marked, server_env
 
 DAY = 86400
 
@@ -412,7 +412,7 @@ def test_pair_repr_and_errors_never_show_a_token(service: Any):
 # --- purge ---------------------------------------------------------------------------------
 
 
-ROW_STORES = [kind for kind in SERVICE_KINDS if not kind.endswith("redis")]
+ROW_STORES = marked(*(kind for kind in SERVICE_KINDS if not kind.endswith("redis")))
 
 
 # Redis expires rows itself (TTLs); its purge only tidies the user index (next test).
@@ -435,7 +435,7 @@ def test_purge_expired_removes_dead_rows_in_batches(
     assert service.purge_expired() == 0
 
 
-@pytest.mark.parametrize("service_kind", ["redis", "async-redis"])
+@pytest.mark.parametrize("service_kind", marked("redis", "async-redis"))
 def test_redis_purge_tidies_the_user_index(make_service: MakeService):
     import redis
 

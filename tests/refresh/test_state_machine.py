@@ -23,7 +23,7 @@ from hypothesis.stateful import (
 
 import keyturn as kt
 
-from .conftest import DSN_VAR, REDIS_VAR, Clock, reset_postgres, server_env
+from .conftest import DSN_VAR, REDIS_VAR, Clock, marked, reset_postgres, server_env
 
 TTL = 100.0
 USERS = st.sampled_from(["alice", "bob"])
@@ -188,7 +188,7 @@ STORES: dict[str, tuple[Callable[[Path], Any], int]] = {
 
 
 @pytest.mark.parametrize("grace", [0.0, 30.0], ids=["no-grace", "grace"])
-@pytest.mark.parametrize("kind", STORES)
+@pytest.mark.parametrize("kind", marked(*STORES))
 def test_store_agrees_with_the_model(kind: str, grace: float):
     make_store, examples = STORES[kind]
     if kind in ("postgres", "redis"):

@@ -40,6 +40,7 @@ def test_sqlite_schema_is_created_on_first_use_and_versioned(tmp_path: Path, iss
     assert refused.value.code == "store_unavailable"
 
 
+@pytest.mark.postgres
 def test_postgres_schema_is_created_on_first_use_and_versioned(issuer: kt.Issuer):
     import psycopg
 
@@ -124,6 +125,7 @@ def test_bad_service_configuration(issuer: kt.Issuer, service_class: Any, option
     assert bad.value.code == "configuration_invalid"
 
 
+@pytest.mark.redis
 def test_stores_follow_the_protocols(tmp_path: Path):
     assert isinstance(kt.MemoryStore(), Store)
     assert isinstance(kt.SQLiteStore(tmp_path / "k.db"), Store)
@@ -148,6 +150,7 @@ def test_documented_ddl_is_the_ddl_in_use():
     ]
 
 
+@pytest.mark.redis
 def test_sync_service_refuses_an_async_store(issuer: kt.Issuer):
     redis_url = server_env(REDIS_VAR)
     with pytest.raises(kt.ConfigurationError, match="AsyncTokenService") as wrong:
