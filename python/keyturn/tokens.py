@@ -18,6 +18,7 @@ from keyturn._core import MAX_TOKEN_BYTES as _MAX_TOKEN_BYTES
 from keyturn._core import CompiledVerifier, HmacKey, SigningKey, VerifyingKey, encode
 from keyturn._jwks_parse import keys_from_jwks
 from keyturn.errors import ConfigurationError, InvalidKey, TokenError, UnknownKey
+from keyturn.revocation import Revocations
 from keyturn.signer import Signer
 
 __all__ = [
@@ -215,9 +216,12 @@ class Verifier:
     check, but every claim check still runs against the clock. The cache belongs to one compiled
     key set, so any change of keys (rotation, retirement, revocation, a JWKS refresh) starts it
     empty.
+
+    ``revocations`` is consulted after every successful verify, a cache hit included: a revoked
+    token raises ``TokenRevoked`` (in ``verify_many``, is returned as one).
     """
 
-    __slots__ = ("_async_source", "_fixed", "_policy", "_source", "_state")
+    __slots__ = ("_async_source", "_fixed", "_policy", "_revocations", "_source", "_state")
 
     def __init__(
         self,
@@ -232,7 +236,9 @@ class Verifier:
         max_age: float | None = None,
         max_token_bytes: int | None = None,
         cache: int = 0,
+        revocations: Revocations | None = None,
     ) -> None:
+        self._revocations = revocations
         self._policy = _policy(
             algorithms=algorithms,
             issuer=issuer,
@@ -277,13 +283,19 @@ class Verifier:
 
     def verify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """The token's claims, or a ``TokenError`` subclass. ``now`` overrides the clock."""
-        return self._run(CompiledVerifier.verify, token, now)
+        claims = self._run(CompiledVerifier.verify, token, now)
+        if self._revocations is not None:
+            self._revocations.check(claims)
+        return claims
 
     def verify_complete(
         self, token: str | bytes, now: float | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(header, claims)``, for callers that need the protected header too."""
-        return self._run(CompiledVerifier.verify_complete, token, now)
+        header, claims = self._run(CompiledVerifier.verify_complete, token, now)
+        if self._revocations is not None:
+            self._revocations.check(claims)
+        return header, claims
 
     def _run(
         self,
@@ -304,6 +316,14 @@ class Verifier:
         self, tokens: Sequence[str | bytes], now: float | None = None
     ) -> list[dict[str, Any] | TokenError]:
         """One result per token, same order: its claims or the ``TokenError`` ``verify`` raises."""
+        results = self._verify_many(tokens, now)
+        if self._revocations is not None:
+            return self._revocations.screen(results)
+        return results
+
+    def _verify_many(
+        self, tokens: Sequence[str | bytes], now: float | None
+    ) -> list[dict[str, Any] | TokenError]:
         if self._fixed is not None:
             return self._fixed.verify_many(tokens, now)
         results = self._compiled().verify_many(tokens, now)
@@ -316,9 +336,15 @@ class Verifier:
 
     async def averify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """``verify`` that fetches keys through the source's async side, if it has one."""
+        claims = await self._averify(token, now)
+        if self._revocations is not None:
+            await self._revocations.acheck(claims)
+        return claims
+
+    async def _averify(self, token: str | bytes, now: float | None) -> dict[str, Any]:
         source = self._async_source
         if source is None:
-            return self.verify(token, now)
+            return self._run(CompiledVerifier.verify, token, now)
         compiled = await self._acompiled(source)
         try:
             return compiled.verify(token, now)
