@@ -46,6 +46,12 @@ from keyturn.refresh.stores import (
     RedisStore,
     SQLiteStore,
 )
+from keyturn.revocation import MemoryRevocationStore, Revocations
+from keyturn.revocation_stores import (
+    PostgresRevocationStore,
+    RedisRevocationStore,
+    SQLiteRevocationStore,
+)
 from keyturn.signer import Signer
 from keyturn.tokens import Issuer, KeySource, Verifier, decode
 
@@ -76,15 +82,20 @@ __all__ = [
     "KeyringError",
     "KeyturnError",
     "MalformedToken",
+    "MemoryRevocationStore",
     "MemoryStore",
     "MissingClaim",
     "NotYetValid",
+    "PostgresRevocationStore",
     "PostgresStore",
+    "RedisRevocationStore",
     "RedisStore",
     "RefreshError",
     "RemoteJWKS",
     "ReplayedRefresh",
+    "Revocations",
     "RevokedRefresh",
+    "SQLiteRevocationStore",
     "SQLiteStore",
     "Signer",
     "SigningKey",
