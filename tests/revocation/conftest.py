@@ -7,7 +7,6 @@ Server-backed stores read KEYTURN_TEST_POSTGRES_DSN / KEYTURN_TEST_REDIS_URL (se
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,19 +18,9 @@ import keyturn as kt
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from revocation_support import Clock
+from revocation_support import Clock, server_env
 
 KINDS = ["memory", "sqlite", "postgres", "redis"]
-
-
-def server_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        reason = f"{name} is not set: run `source scripts/test-services.sh` first"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test against real servers, but {reason}")
-        pytest.skip(reason)
-    return value
 
 
 def reset_postgres(dsn: str) -> None:

@@ -6,10 +6,22 @@ import os
 import time
 from typing import Any
 
+import pytest
+
 import keyturn as kt
 
 ISSUER = "https://auth.test"
 AUDIENCE = "api.test"
+
+
+def server_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        reason = f"{name} is not set: run `source scripts/test-services.sh` first"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must test against real servers, but {reason}")
+        pytest.skip(reason)
+    return value
 
 
 class Clock:

@@ -1,0 +1,148 @@
+"""Revocation configuration errors, store failures (real: closed ports, unwritable paths) and the
+bounded cache. A store that cannot answer fails the verify closed, never open."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Collection
+from pathlib import Path
+from typing import Any
+
+import pytest
+from revocation_support import Clock, server_env, token, verifier
+
+import keyturn as kt
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"max_staleness": -1}, {"max_staleness": True}, {"max_staleness": 7200}, {"max_entries": 0}],
+)
+def test_bad_options_are_refused(options: dict[str, Any]) -> None:
+    with pytest.raises(kt.ConfigurationError) as caught:
+        kt.Revocations(kt.MemoryRevocationStore(), **options)
+    assert caught.value.code == "configuration_invalid"
+
+
+@pytest.mark.parametrize(
+    "claims", [{"jti": "j"}, {"exp": 10**10}, {"jti": 5, "exp": 10**10}, {"jti": "j", "exp": True}]
+)
+def test_revoke_needs_a_string_jti_and_numeric_exp(claims: dict[str, Any]) -> None:
+    revocations = kt.Revocations(kt.MemoryRevocationStore())
+    with pytest.raises(kt.ConfigurationError) as caught:
+        revocations.revoke(claims)
+    assert caught.value.code == "configuration_invalid"
+
+
+@pytest.mark.parametrize("name", ["", None, 3])
+def test_empty_or_non_string_names_are_refused(name: Any) -> None:
+    revocations = kt.Revocations(kt.MemoryRevocationStore())
+    for call in (
+        lambda: revocations.revoke_jti(name, 1.0),
+        lambda: revocations.revoke_subject(name),
+    ):
+        with pytest.raises(kt.ConfigurationError) as caught:
+            call()
+        assert caught.value.code == "configuration_invalid"
+
+
+def test_sqlite_needs_a_file() -> None:
+    with pytest.raises(kt.ConfigurationError) as caught:
+        kt.SQLiteRevocationStore(":memory:")
+    assert caught.value.code == "configuration_invalid"
+
+
+def _expect_store_error(revocations: kt.Revocations, signing_key: kt.SigningKey) -> None:
+    v = verifier(signing_key, revocations)
+    tok = token(signing_key)
+    with pytest.raises(kt.StoreError) as caught:
+        v.verify(tok)
+    assert caught.value.code == "store_unavailable"
+    with pytest.raises(kt.StoreError):
+        v.verify_many([tok])
+    with pytest.raises(kt.StoreError):
+        revocations.revoke_jti("j", 1e10)
+
+
+def test_sqlite_failure_fails_closed(tmp_path: Path, signing_key: kt.SigningKey) -> None:
+    path = tmp_path / "missing-dir" / "revocations.db"
+    _expect_store_error(kt.Revocations(kt.SQLiteRevocationStore(path)), signing_key)
+
+
+def test_postgres_failure_fails_closed(signing_key: kt.SigningKey) -> None:
+    server_env("KEYTURN_TEST_POSTGRES_DSN")  # the driver is only installed with the servers
+    dsn = f"postgresql://keyturn:secret-pw@127.0.0.1:{closed_port()}/nothing"
+    store = kt.PostgresRevocationStore(dsn, timeout=1)
+    try:
+        _expect_store_error(kt.Revocations(store), signing_key)
+        assert "secret-pw" not in repr(store)
+    finally:
+        store.close()
+
+
+def test_redis_failure_fails_closed(signing_key: kt.SigningKey) -> None:
+    server_env("KEYTURN_TEST_REDIS_URL")
+    store = kt.RedisRevocationStore(f"redis://:secret-pw@127.0.0.1:{closed_port()}/0", timeout=1)
+    try:
+        _expect_store_error(kt.Revocations(store), signing_key)
+        assert "secret-pw" not in repr(store)
+        assert "secret-pw" not in repr(kt.Revocations(store))
+    finally:
+        store.close()
+
+
+class CountingStore(kt.MemoryRevocationStore):
+    """A real memory store that counts its lookups (to see the cache at work)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lookups = 0
+
+    def lookup(self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]) -> Any:
+        self.lookups += 1
+        return super().lookup(jti_hashes, subject_hashes)
+
+
+def test_the_cache_answers_within_max_staleness_and_stays_bounded() -> None:
+    store, clock = CountingStore(), Clock()
+    revocations = kt.Revocations(store, max_staleness=30, max_entries=4, clock=clock)
+    first = {"jti": "a", "sub": "s"}  # two cache entries: its jti and its subject
+    revocations.check(first)
+    revocations.check(first)
+    assert store.lookups == 1
+    revocations.check({"jti": "b", "sub": "t"})  # four entries: the cache is full
+    revocations.check({"jti": "c", "sub": "t"})  # evicts the least recently used: a's jti
+    assert store.lookups == 3
+    revocations.check(first)
+    assert store.lookups == 4
+    clock.advance(30)
+    revocations.check(first)
+    assert store.lookups == 5
+
+
+def test_without_max_staleness_every_check_asks_the_store() -> None:
+    store = CountingStore()
+    revocations = kt.Revocations(store)
+    for _ in range(3):
+        revocations.check({"jti": "a"})
+    assert store.lookups == 3
+
+
+def test_a_batch_costs_one_lookup(signing_key: kt.SigningKey) -> None:
+    store = CountingStore()
+    v = verifier(signing_key, kt.Revocations(store))
+    results = v.verify_many([token(signing_key, sub=f"user-{i}") for i in range(50)])
+    assert all(isinstance(result, dict) for result in results)
+    assert store.lookups == 1
+
+
+def test_claims_without_jti_or_sub_need_no_lookup() -> None:
+    store = CountingStore()
+    kt.Revocations(store).check({"iss": "x"})
+    assert store.lookups == 0
