@@ -120,3 +120,25 @@ def test_processes_race_one_winner(kind: str, tmp_path: Path, issuer: kt.Issuer)
     assert len(family) == 1
     assert family[0].revoked_at is not None
     service.close()
+
+
+@pytest.mark.parametrize("service_kind", marked("memory", "sqlite", "postgres", "redis"))
+def test_grace_race_leaves_exactly_one_live_successor(make_service: MakeService):
+    # Within reuse_grace every contender may get a pair (each supersedes the one before), but
+    # there is never more than one live successor.
+    from keyturn.refresh.format import parse
+
+    service = make_service(reuse_grace=60)
+    first = service.issue_pair("user-1", "laptop")
+    results = _race_threads(service, first.refresh)
+
+    pairs = [r for r in results if isinstance(r, kt.TokenPair)]
+    assert len(pairs) == N, Counter(_outcome(r) for r in results)
+    heads = []
+    for pair in pairs:
+        parsed = parse(pair.refresh)
+        snapshot = service.store.load(parsed.token_hash, parsed.family_id)
+        if snapshot.token.used_at is None:
+            heads.append(pair)
+    assert len(heads) == 1
+    assert service.rotate(heads[0].refresh).family_id == first.family_id
