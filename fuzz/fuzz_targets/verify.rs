@@ -44,8 +44,16 @@ fn outcome<T>(result: &Result<T, _core::errors::Error>) -> Option<&'static str> 
 fuzz_target!(|data: &[u8]| {
     let verifier = verifier();
     let plain = outcome(&verifier.verify(data, NOW));
-    assert_eq!(plain, outcome(&verifier.verify_cached(data, NOW)), "cache miss differs");
-    assert_eq!(plain, outcome(&verifier.verify_cached(data, NOW)), "cache hit differs");
+    assert_eq!(
+        plain,
+        outcome(&verifier.verify_cached(data, NOW)),
+        "cache miss differs"
+    );
+    assert_eq!(
+        plain,
+        outcome(&verifier.verify_cached(data, NOW)),
+        "cache hit differs"
+    );
     let batched = batch::verify_many(verifier, &[data, data], NOW);
     for result in &batched {
         assert_eq!(plain, outcome(result), "batch differs");
