@@ -11,6 +11,7 @@ import asyncio
 import inspect
 import os
 import subprocess
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,8 +55,6 @@ class Clock:
     """A clock the tests move by hand; starts at the real time (Redis TTLs are real)."""
 
     def __init__(self) -> None:
-        import time
-
         self.now = time.time()
 
     def __call__(self) -> float:
@@ -222,11 +221,6 @@ def loop() -> Iterator[asyncio.AbstractEventLoop]:
     loop = asyncio.new_event_loop()
     yield loop
     loop.close()
-
-
-@pytest.fixture(params=marked(*KINDS))
-def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
-    return _BACKENDS[request.param](tmp_path)
 
 
 @pytest.fixture(params=marked(*SERVICE_KINDS))
