@@ -76,6 +76,12 @@ class RefreshService(Protocol):
     def logout_all(self, user_id: str) -> object: ...
 
 
+class SubjectRevoker(Protocol):
+    """What ``logout-all`` needs from a :class:`keyturn.Revocations` to kill access tokens too."""
+
+    def revoke_subject(self, subject: str, before: float | None = None) -> float: ...
+
+
 # --- responses ------------------------------------------------------------------------------------
 
 
@@ -351,9 +357,11 @@ class _RefreshEndpoints:
         prefix: str,
         cookie: RefreshCookie,
         allowed_origins: Sequence[str] | None,
+        revocations: SubjectRevoker | None,
         app: ASGIApp,
     ) -> None:
         self.service = service
+        self.revocations = revocations
         self.verifier = verifier
         self.cookie = cookie
         self.allowed_origins = None if allowed_origins is None else frozenset(allowed_origins)
@@ -462,6 +470,9 @@ class _RefreshEndpoints:
             await _unauthorized(send, "auth", error)
             return
         await _call(self.service.logout_all, subject)
+        if self.revocations is not None:
+            # Access tokens already out die now too, not at their exp.
+            await _call(self.revocations.revoke_subject, subject)
         headers = _cookie_headers(self.cookie.clear_cookies())
         await _respond(send, 200, {"logged_out": True}, [*headers, *_NO_STORE])
 
@@ -473,6 +484,7 @@ def refresh_endpoints(
     prefix: str = "/auth",
     cookie: RefreshCookie | None = None,
     allowed_origins: Sequence[str] | None = None,
+    revocations: SubjectRevoker | None = None,
     app: ASGIApp = not_found,
 ) -> ASGIApp:
     """``POST {prefix}/refresh``, ``{prefix}/logout`` and ``{prefix}/logout-all``.
@@ -480,8 +492,10 @@ def refresh_endpoints(
     The refresh token comes from the JSON (or RFC 6749 form) body ``refresh_token`` for mobile and
     CLI clients, or from the httpOnly cookie for browsers; cookie requests must pass the CSRF check
     (``allowed_origins`` defaults to the request's own origin). ``logout-all`` needs a valid access
-    token. ``verifier`` checks those access tokens. The cookie is scoped to ``prefix`` unless a
-    ``cookie`` policy says otherwise; login code must set it with the same policy.
+    token. ``verifier`` checks those access tokens; with ``revocations`` (the ``Revocations`` that
+    verifier consults), ``logout-all`` also revokes every access token the user holds. The cookie
+    is scoped to ``prefix`` unless a ``cookie`` policy says otherwise; login code must set it with
+    the same policy.
     """
     return _RefreshEndpoints(
         service,
@@ -489,5 +503,6 @@ def refresh_endpoints(
         prefix=prefix,
         cookie=cookie or RefreshCookie(path=prefix.rstrip("/") or "/"),
         allowed_origins=allowed_origins,
+        revocations=revocations,
         app=app,
     )

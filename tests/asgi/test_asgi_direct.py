@@ -183,3 +183,23 @@ def test_custom_prefix_scopes_the_cookie(
     cookies = [value.decode() for name, value in sent[0]["headers"] if name == b"set-cookie"]
     assert "; Path=/api/auth; HttpOnly; Secure; SameSite=Strict" in cookies[0]
     assert call(app, http_scope("/auth/refresh"))[0]["status"] == 404
+
+
+def test_logout_all_with_revocations_kills_access_tokens_too(
+    ring: keyturn.Keyring, issuer: keyturn.Issuer, service: keyturn.TokenService, echo: Any
+) -> None:
+    revocations = keyturn.Revocations(keyturn.MemoryRevocationStore())
+    verifier = keyturn.Verifier(
+        keys=ring, issuer="https://auth.test", audience="api.test", revocations=revocations
+    )
+    app = refresh_endpoints(
+        service, verifier=verifier, revocations=revocations, app=BearerAuth(echo, verifier)
+    )
+    phone = service.issue_pair("user-1", "phone")
+    laptop = service.issue_pair("user-1", "laptop")
+    bearer = {"authorization": f"Bearer {phone.access}"}
+    assert call(app, http_scope("/auth/logout-all", bearer))[0]["status"] == 200
+
+    refused = call(app, http_scope("/api/me", {"authorization": f"Bearer {laptop.access}"}))
+    assert refused[0]["status"] == 401
+    assert json_body(refused)["error_description"] == "token_revoked"
