@@ -3,7 +3,9 @@
     pytest benches/bench_verify.py benches/bench_sign.py --benchmark-json=bench.json
     python benches/chart.py bench.json --out docs/bench.png
 
-Every figure is a ratio of medians from that one run: a peer's time divided by keyturn's.
+Every figure is a ratio from that one run: a peer's time divided by keyturn's, both taken as the
+median round (``--stat min`` takes each one's fastest round instead, which is less disturbed by
+other work on a shared machine).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
+from matplotlib.patches import Patch
 
 REFERENCE = "keyturn"
 RAW = "keyturn raw Ed25519"
@@ -37,19 +40,19 @@ COLOURS = {
 class Result:
     peer: str
     kind: str
-    median: float  # seconds
+    seconds: float  # per call, by the chosen statistic
 
 
 Table = dict[str, dict[str, Result]]  # group -> peer -> result
 
 
-def load(path: Path) -> tuple[Table, dict[str, Any]]:
+def load(path: Path, stat: str) -> tuple[Table, dict[str, Any]]:
     data = json.loads(path.read_text())
     table: Table = {}
     for bench in data["benchmarks"]:
         info = bench.get("extra_info", {})
         if bench.get("group") in GROUPS and "peer" in info:
-            result = Result(info["peer"], info["kind"], bench["stats"]["median"])
+            result = Result(info["peer"], info["kind"], bench["stats"][stat])
             table.setdefault(bench["group"], {})[result.peer] = result
     return table, data.get("machine_info", {})
 
@@ -70,10 +73,10 @@ def targets(table: Table) -> list[Target]:
     verify, sign = table["verify"], table["sign"]
 
     def t(group: dict[str, Result], peer: str) -> float:
-        return group[peer].median
+        return group[peer].seconds
 
-    fastest_rust = min(r.median for r in verify.values() if r.kind == "rust")
-    fastest_encode = min(r.median for r in sign.values() if r.kind not in ("keyturn", "raw"))
+    fastest_rust = min(r.seconds for r in verify.values() if r.kind == "rust")
+    fastest_encode = min(r.seconds for r in sign.values() if r.kind not in ("keyturn", "raw"))
     return [
         Target("verify: PyJWT time / keyturn time (want >= 3.5)",
                t(verify, "PyJWT") / t(verify, REFERENCE), lambda v: v >= 3.5),
@@ -91,24 +94,24 @@ def targets(table: Table) -> list[Target]:
 def report(table: Table) -> str:
     lines = []
     for group, results in table.items():
-        reference = results[REFERENCE].median
-        lines.append(f"\n{GROUPS[group]}: median time, and time relative to keyturn")
-        for result in sorted(results.values(), key=lambda r: r.median):
+        reference = results[REFERENCE].seconds
+        lines.append(f"\n{GROUPS[group]}: time per call, and relative to keyturn's")
+        for result in sorted(results.values(), key=lambda r: r.seconds):
             lines.append(
-                f"  {result.peer:<22} {result.kind:<12} {result.median * 1e6:10.2f} µs"
-                f"   {result.median / reference:8.2f}x"
+                f"  {result.peer:<22} {result.kind:<12} {result.seconds * 1e6:10.2f} µs"
+                f"   {result.seconds / reference:8.2f}x"
             )
     lines.append("\ntargets")
     lines.extend(f"  {target.line()}" for target in targets(table))
     return "\n".join(lines)
 
 
-def plot(table: Table, machine: dict[str, Any], out: Path) -> None:
+def plot(table: Table, machine: dict[str, Any], stat: str, out: Path) -> None:
     figure, axes = plt.subplots(len(table), 1, figsize=(9, 2.2 + 2.6 * len(table)), squeeze=False)
     for axis, (group, results) in zip(axes[:, 0], table.items(), strict=True):
-        reference = results[REFERENCE].median
-        ordered = sorted(results.values(), key=lambda r: r.median, reverse=True)
-        ratios = [r.median / reference for r in ordered]
+        reference = results[REFERENCE].seconds
+        ordered = sorted(results.values(), key=lambda r: r.seconds, reverse=True)
+        ratios = [r.seconds / reference for r in ordered]
         bars = axis.barh(
             [r.peer for r in ordered],
             ratios,
@@ -118,7 +121,7 @@ def plot(table: Table, machine: dict[str, Any], out: Path) -> None:
             axis.text(
                 bar.get_width() * 1.08,
                 bar.get_y() + bar.get_height() / 2,
-                f"{ratio:.2f}x  ({result.median * 1e6:.1f} µs)",
+                f"{ratio:.2f}x  ({result.seconds * 1e6:.1f} µs)",
                 va="center",
                 fontsize=8,
             )
@@ -127,8 +130,14 @@ def plot(table: Table, machine: dict[str, Any], out: Path) -> None:
         axis.axvline(1.0, color="black", linewidth=0.8)
         axis.set_title(GROUPS[group], fontsize=10, loc="left")
         axis.set_xlabel("time relative to keyturn (log scale; lower is faster)")
+    kinds = {r.kind for results in table.values() for r in results.values()}
+    axes[0, 0].legend(
+        handles=[Patch(color=COLOURS[kind], label=kind) for kind in COLOURS if kind in kinds],
+        loc="lower right",
+        fontsize=8,
+    )
     python = machine.get("python_implementation", "") + " " + machine.get("python_version", "")
-    figure.suptitle(f"keyturn vs peers, one EdDSA JWT, median of one run ({python.strip()})")
+    figure.suptitle(f"keyturn vs peers, one EdDSA JWT, {stat} of one run ({python.strip()})")
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=110)
@@ -138,14 +147,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("json", type=Path, help="pytest-benchmark --benchmark-json output")
     parser.add_argument("--out", type=Path, default=Path("docs/bench.png"), help="PNG to write")
+    parser.add_argument("--stat", choices=["median", "min", "mean"], default="median")
     args = parser.parse_args(argv)
-    table, machine = load(args.json)
+    table, machine = load(args.json, args.stat)
     missing = [group for group in GROUPS if REFERENCE not in table.get(group, {})]
     if missing:
         print(f"error: no keyturn result for {', '.join(missing)} in {args.json}", file=sys.stderr)
         return 1
     print(report(table))
-    plot(table, machine, args.out)
+    plot(table, machine, args.stat, args.out)
     print(f"\nchart: {args.out}")
     return 0
 
