@@ -43,6 +43,11 @@ FINDINGS: list[tuple[str, bytes, str]] = [
         b' "kid": "ed", "d": "BwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc"}',
         "harness bug, not keyturn's: the repr check looked for the letter d (as in kid)",
     ),
+    (
+        "jwk",
+        b'{"kty":' + b"3" * 73 + b"}",
+        "finding 1 in keyturn: ConfigurationError from a JWK dict (see test_regressions.py)",
+    ),
 ]
 
 
