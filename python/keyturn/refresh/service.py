@@ -21,6 +21,7 @@ from keyturn.refresh import rules
 from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Snapshot, TokenRecord
 from keyturn.refresh.stores.base import AsyncStore, Store
+from keyturn.revocation import Revocations
 
 __all__ = ["AccessTokenIssuer", "AsyncTokenService", "DeviceSession", "TokenPair", "TokenService"]
 
@@ -82,8 +83,11 @@ class _Service:
         reuse_grace: float = 0,
         purge_batch_size: int = 1000,
         clock: Callable[[], float] = time.time,
+        revocations: Revocations | None = None,
     ) -> None:
         _check_config(refresh_ttl, session_max_age, reuse_grace, purge_batch_size)
+        # Optional: logout_all also kills the user's access tokens at once (a subject watermark).
+        self._revocations = revocations
         self._issuer = issuer
         self._store: Any = store
         self._native_async = inspect.iscoroutinefunction(store.load)
@@ -242,6 +246,8 @@ class TokenService(_Service):
     def logout_all(self, user_id: str) -> int:
         """Revoke every family of the user; returns how many were live."""
         count: int = self._run(self._revoke_user(user_id, None))
+        if self._revocations is not None:
+            self._revocations.revoke_subject(user_id)
         return count
 
     def revoke_device(self, user_id: str, device_id: str) -> int:
@@ -296,6 +302,8 @@ class AsyncTokenService(_Service):
     async def logout_all(self, user_id: str) -> int:
         """Revoke every family of the user; returns how many were live."""
         count: int = await self._run(self._revoke_user(user_id, None))
+        if self._revocations is not None:
+            await asyncio.to_thread(self._revocations.revoke_subject, user_id)
         return count
 
     async def revoke_device(self, user_id: str, device_id: str) -> int:
