@@ -1,20 +1,26 @@
-"""Ratios, target checks and a PNG bar chart from one pytest-benchmark JSON file.
+"""Ratios, target checks and a PNG bar chart for keyturn against its peers, from ONE run.
 
-    pytest benches/bench_verify.py benches/bench_sign.py --benchmark-json=bench.json
-    python benches/chart.py bench.json --out docs/bench.png
+    python benches/chart.py --out docs/bench.png              # measure now, interleaved
+    python benches/chart.py bench.json --out docs/bench.png   # or read a pytest-benchmark run
 
-Every figure is a ratio from that one run: a peer's time divided by keyturn's, both taken as the
-median round (``--stat min`` takes each one's fastest round instead, which is less disturbed by
-other work on a shared machine).
+Measuring here interleaves the libraries: every round times a batch of each (sign and verify, in
+a shuffled order), so a slow spell on a shared machine hits all of them alike instead of whichever
+pytest-benchmark happened to be running. Each figure is a peer's time divided by keyturn's, both
+the median over rounds (``--stat min`` takes the fastest round instead).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import platform
+import random
+import statistics
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +61,58 @@ def load(path: Path, stat: str) -> tuple[Table, dict[str, Any]]:
             result = Result(info["peer"], info["kind"], bench["stats"][stat])
             table.setdefault(bench["group"], {})[result.peer] = result
     return table, data.get("machine_info", {})
+
+
+STATISTICS: dict[str, Callable[[list[float]], float]] = {
+    "median": statistics.median,
+    "min": min,
+    "mean": statistics.fmean,
+}
+
+
+def measure(rounds: int, stat: str, batch_seconds: float = 0.002) -> tuple[Table, dict[str, Any]]:
+    """Time every peer's sign and verify, interleaved over ``rounds`` shuffled rounds."""
+    import peers
+
+    keys = peers.make_keys()
+    claims = peers.make_claims()
+    available, missing = peers.load_peers(keys)
+    for name, why in missing.items():
+        print(f"left out: {name} ({why})")
+    token = available[REFERENCE].sign(claims)
+    raw_verify, raw_sign = peers.raw_ed25519(keys, token)
+    cases: list[tuple[str, str, str, Callable[[], object]]] = [
+        (group, peer.name, peer.kind, partial(call, arg))
+        for peer in available.values()
+        for group, call, arg in (("verify", peer.verify, token), ("sign", peer.sign, claims))
+    ]
+    cases += [("verify", RAW, "raw", raw_verify), ("sign", RAW, "raw", raw_sign)]
+    # Calls per batch, so that a batch lasts about batch_seconds whatever the library's speed.
+    batch = {case[:2]: max(1, round(batch_seconds / _one_call(case[3]))) for case in cases}
+    samples: dict[tuple[str, str], list[float]] = {case[:2]: [] for case in cases}
+    for _ in range(rounds):
+        random.shuffle(cases)
+        for group, name, _kind, call in cases:
+            count = batch[group, name]
+            start = time.perf_counter()
+            for _ in range(count):
+                call()
+            samples[group, name].append((time.perf_counter() - start) / count)
+    table: Table = {"verify": {}, "sign": {}}
+    for group, name, kind, _call in cases:
+        table[group][name] = Result(name, kind, STATISTICS[stat](samples[group, name]))
+    machine = {
+        "python_implementation": platform.python_implementation(),
+        "python_version": platform.python_version(),
+    }
+    return table, machine
+
+
+def _one_call(call: Callable[[], object]) -> float:
+    call()  # warm-up: imports, caches
+    start = time.perf_counter()
+    call()
+    return max(time.perf_counter() - start, 1e-7)
 
 
 @dataclass(frozen=True)
@@ -145,14 +203,20 @@ def plot(table: Table, machine: dict[str, Any], stat: str, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("json", type=Path, help="pytest-benchmark --benchmark-json output")
+    parser.add_argument(
+        "json", type=Path, nargs="?", help="read this pytest-benchmark JSON instead of measuring"
+    )
     parser.add_argument("--out", type=Path, default=Path("docs/bench.png"), help="PNG to write")
-    parser.add_argument("--stat", choices=["median", "min", "mean"], default="median")
+    parser.add_argument("--stat", choices=list(STATISTICS), default="median")
+    parser.add_argument("--rounds", type=int, default=200, help="interleaved rounds to measure")
     args = parser.parse_args(argv)
-    table, machine = load(args.json, args.stat)
+    if args.json is None:
+        table, machine = measure(args.rounds, args.stat)
+    else:
+        table, machine = load(args.json, args.stat)
     missing = [group for group in GROUPS if REFERENCE not in table.get(group, {})]
     if missing:
-        print(f"error: no keyturn result for {', '.join(missing)} in {args.json}", file=sys.stderr)
+        print(f"error: no keyturn result for {', '.join(missing)}", file=sys.stderr)
         return 1
     print(report(table))
     plot(table, machine, args.stat, args.out)

@@ -297,6 +297,18 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def raw_ed25519(keys: Keys, token: str) -> tuple[Callable[[], None], Callable[[], bytes]]:
+    """keyturn's bare Ed25519 verify and sign of ``token``'s own signing input (no JWT work)."""
+    import keyturn as kt
+
+    signing_input, _, signature = token.rpartition(".")
+    message = signing_input.encode()
+    raw_signature = _unb64(signature)
+    signing_key = kt.SigningKey.from_seed(keys.seed)
+    public_key = signing_key.public_key
+    return (lambda: public_key.verify(raw_signature, message)), (lambda: signing_key.sign(message))
+
+
 #: Every adapter, in the order the benchmarks and the chart list them.
 ADAPTERS: dict[str, Callable[[Keys], Peer]] = {
     "keyturn": keyturn_verifier,
