@@ -70,7 +70,7 @@ STATISTICS: dict[str, Callable[[list[float]], float]] = {
 }
 
 
-def measure(rounds: int, stat: str, batch_seconds: float = 0.002) -> tuple[Table, dict[str, Any]]:
+def measure(rounds: int, stat: str, batch_seconds: float) -> tuple[Table, dict[str, Any]]:
     """Time every peer's sign and verify, interleaved over ``rounds`` shuffled rounds."""
     import peers
 
@@ -87,7 +87,8 @@ def measure(rounds: int, stat: str, batch_seconds: float = 0.002) -> tuple[Table
         for group, call, arg in (("verify", peer.verify, token), ("sign", peer.sign, claims))
     ]
     cases += [("verify", RAW, "raw", raw_verify), ("sign", RAW, "raw", raw_sign)]
-    # Calls per batch, so that a batch lasts about batch_seconds whatever the library's speed.
+    # Calls per batch, so that a batch lasts about batch_seconds whatever the library's speed;
+    # long enough that the caches a library warms on its first call hardly count.
     batch = {case[:2]: max(1, round(batch_seconds / _one_call(case[3]))) for case in cases}
     samples: dict[tuple[str, str], list[float]] = {case[:2]: [] for case in cases}
     for _ in range(rounds):
@@ -104,6 +105,7 @@ def measure(rounds: int, stat: str, batch_seconds: float = 0.002) -> tuple[Table
     machine = {
         "python_implementation": platform.python_implementation(),
         "python_version": platform.python_version(),
+        "source": f"{rounds} interleaved rounds",
     }
     return table, machine
 
@@ -191,11 +193,12 @@ def plot(table: Table, machine: dict[str, Any], stat: str, out: Path) -> None:
     kinds = {r.kind for results in table.values() for r in results.values()}
     axes[0, 0].legend(
         handles=[Patch(color=COLOURS[kind], label=kind) for kind in COLOURS if kind in kinds],
-        loc="lower right",
+        loc="upper right",
         fontsize=8,
     )
     python = machine.get("python_implementation", "") + " " + machine.get("python_version", "")
-    figure.suptitle(f"keyturn vs peers, one EdDSA JWT, {stat} of one run ({python.strip()})")
+    source = machine.get("source", "pytest-benchmark")
+    figure.suptitle(f"keyturn vs peers, one EdDSA JWT: {stat} of {source} ({python.strip()})")
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=110)
@@ -208,10 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, default=Path("docs/bench.png"), help="PNG to write")
     parser.add_argument("--stat", choices=list(STATISTICS), default="median")
-    parser.add_argument("--rounds", type=int, default=200, help="interleaved rounds to measure")
+    parser.add_argument("--rounds", type=int, default=60, help="interleaved rounds to measure")
+    parser.add_argument("--batch", type=float, default=0.02, help="seconds per timed batch")
     args = parser.parse_args(argv)
     if args.json is None:
-        table, machine = measure(args.rounds, args.stat)
+        table, machine = measure(args.rounds, args.stat, args.batch)
     else:
         table, machine = load(args.json, args.stat)
     missing = [group for group in GROUPS if REFERENCE not in table.get(group, {})]
