@@ -116,6 +116,8 @@ class _Cache:
 
     def get(self, key: bytes, now: float) -> tuple[bool, float | bool | None]:
         """``(fresh, value)``."""
+        if self._max_staleness <= 0:
+            return False, None
         with self._lock:
             entry = self._entries.get(key)
             # A clock that stepped back makes the age negative: refetch rather than trust it.

@@ -22,7 +22,13 @@ def closed_port() -> int:
 
 @pytest.mark.parametrize(
     "options",
-    [{"max_staleness": -1}, {"max_staleness": True}, {"max_staleness": 7200}, {"max_entries": 0}],
+    [
+        {"max_staleness": -1},
+        {"max_staleness": True},
+        {"max_staleness": 7200},
+        {"max_entries": 0},
+        {"subject_retention": 60},
+    ],
 )
 def test_bad_options_are_refused(options: dict[str, Any]) -> None:
     with pytest.raises(kt.ConfigurationError) as caught:

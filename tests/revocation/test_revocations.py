@@ -249,4 +249,6 @@ def _at_rest(kind: str, store: Any, tmp_path: Path) -> bytes:
     import redis
 
     with redis.Redis.from_url(os.environ["KEYTURN_TEST_REDIS_URL"]) as client:
-        return b"\n".join(k + b"=" + (client.get(k) or b"") for k in client.scan_iter())
+        return b"\n".join(
+            k + b"=" + (client.get(k) or b"") for k in client.scan_iter("keyturn:revoked:*")
+        )
