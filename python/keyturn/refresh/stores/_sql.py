@@ -71,16 +71,26 @@ LOAD = f"""SELECT {_TOKEN_COLUMNS}, {_FAMILY_COLUMNS}
     FROM keyturn_refresh_tokens t JOIN keyturn_families f ON f.family_id = t.family_id
     WHERE t.token_hash = %s AND t.family_id = %s"""  # noqa: S608
 # The one conditional write that decides every race: only one caller can spend the head.
-SPEND_HEAD = """UPDATE keyturn_refresh_tokens SET used_at = %s
+_SPEND = """UPDATE keyturn_refresh_tokens SET used_at = %s
     WHERE token_hash = %s AND family_id = %s AND used_at IS NULL AND expires_at > %s
       AND EXISTS (SELECT 1 FROM keyturn_families f
-                  WHERE f.family_id = %s AND f.head_hash = %s AND f.revoked_at IS NULL)
-    RETURNING token_hash"""
+                  WHERE f.family_id = %s AND f.head_hash = %s AND f.revoked_at IS NULL)"""
+SPEND_HEAD = _SPEND + " RETURNING token_hash"
 INSERT_TOKEN = """INSERT INTO keyturn_refresh_tokens
     (token_hash, family_id, issued_at, expires_at, used_at) VALUES (%s, %s, %s, %s, %s)"""  # noqa: S105
 ADVANCE_FAMILY = """UPDATE keyturn_families
     SET head_hash = %s, prev_hash = %s, last_used_at = %s, expires_at = %s
     WHERE family_id = %s"""
+# PostgreSQL: the same three writes as one statement (data-modifying CTEs), so a rotation is
+# one round trip. Each step feeds the next, so nothing is written unless the head was spent.
+ROTATE_IN_ONE_STATEMENT = f"""WITH spent AS ({_SPEND} RETURNING family_id),
+    inserted AS (INSERT INTO keyturn_refresh_tokens
+                 (token_hash, family_id, issued_at, expires_at, used_at)
+                 SELECT %s, family_id, %s, %s, NULL FROM spent RETURNING family_id),
+    moved AS (UPDATE keyturn_families
+              SET head_hash = %s, prev_hash = %s, last_used_at = %s, expires_at = %s
+              WHERE family_id IN (SELECT family_id FROM inserted) RETURNING family_id)
+    SELECT family_id FROM moved"""  # noqa: S608
 INSERT_FAMILY = """INSERT INTO keyturn_families
     (family_id, user_id, device_id, claims, created_at, last_used_at, expires_at,
      head_hash, session_expires_at, revoked_at, prev_hash)
@@ -143,27 +153,37 @@ def load(token_hash: bytes, family_id: str) -> Flow[Stmt, Snapshot | None]:
 
 
 def commit_rotation(rotation: Rotation) -> Flow[Stmt, bool]:
-    spent = yield Stmt(
-        SPEND_HEAD,
-        (
-            rotation.now,
-            rotation.expected_head,
-            rotation.family_id,
-            rotation.now,
-            rotation.family_id,
-            rotation.expected_head,
-        ),
-        "rows",
-    )
+    spent = yield Stmt(SPEND_HEAD, _spend_params(rotation), "rows")
     if not spent:
         return False
     new = rotation.successor
     yield _insert_token(new)
-    yield Stmt(
-        ADVANCE_FAMILY,
-        (new.token_hash, rotation.prev_hash, rotation.now, new.expires_at, rotation.family_id),
-    )
+    yield Stmt(ADVANCE_FAMILY, (*_advance_params(rotation), rotation.family_id))
     return True
+
+
+def commit_rotation_in_one_statement(rotation: Rotation) -> Flow[Stmt, bool]:
+    """``commit_rotation`` for PostgreSQL: atomic on its own, no explicit transaction needed."""
+    new = rotation.successor
+    params = (
+        *_spend_params(rotation),
+        new.token_hash,
+        new.issued_at,
+        new.expires_at,
+        *_advance_params(rotation),
+    )
+    moved = yield Stmt(ROTATE_IN_ONE_STATEMENT, params, "rows")
+    return bool(moved)
+
+
+def _spend_params(rotation: Rotation) -> tuple[Any, ...]:
+    head, family = rotation.expected_head, rotation.family_id
+    return (rotation.now, head, family, rotation.now, family, head)
+
+
+def _advance_params(rotation: Rotation) -> tuple[Any, ...]:
+    new = rotation.successor
+    return (new.token_hash, rotation.prev_hash, rotation.now, new.expires_at)
 
 
 def revoke_family(family_id: str, now: float) -> Flow[Stmt, None]:

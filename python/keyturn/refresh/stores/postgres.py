@@ -1,9 +1,10 @@
 """PostgresStore and AsyncPostgresStore: psycopg 3 with a connection pool.
 
-Every write runs in one transaction (reads are single statements). A rotation is the
-conditional ``UPDATE ... RETURNING`` that spends the head (row locks make concurrent callers wait
-and then see it spent), then the ``INSERT`` of the successor and the family update. The schema
-is created on first use under an advisory lock, so many processes can start at once.
+Writes run in one transaction; reads, and the rotation, are single statements. A rotation is one
+statement of data-modifying CTEs: the conditional ``UPDATE ... RETURNING`` that spends the head
+(row locks make concurrent callers wait and then see it spent) feeds the ``INSERT`` of the
+successor, which feeds the family update: one round trip, all or nothing. The schema is created
+on first use under an advisory lock, so many processes can start at once.
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ class _PostgresBase:
             "min_size": 1,
             "max_size": pool_size,
             "timeout": timeout,
-            # Reads run alone (one round trip); writes open an explicit transaction.
+            # Single statements run alone (one round trip); others get an explicit transaction.
             "kwargs": {"connect_timeout": max(1, round(timeout)), "autocommit": True},
         }
         self._schema_ready = False
@@ -83,10 +84,10 @@ class PostgresStore(_PostgresBase):
         self._run(_sql.create_family(family, token))
 
     def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
-        return self._run(_sql.load(token_hash, family_id), write=False)
+        return self._run(_sql.load(token_hash, family_id), transaction=False)
 
     def commit_rotation(self, rotation: Rotation) -> bool:
-        return self._run(_sql.commit_rotation(rotation))
+        return self._run(_sql.commit_rotation_in_one_statement(rotation), transaction=False)
 
     def revoke_family(self, family_id: str, now: float) -> None:
         self._run(_sql.revoke_family(family_id, now))
@@ -95,7 +96,7 @@ class PostgresStore(_PostgresBase):
         return self._run(_sql.revoke_user(user_id, device_id, now))
 
     def list_families(self, user_id: str) -> list[FamilyRecord]:
-        return self._run(_sql.list_families(user_id), write=False)
+        return self._run(_sql.list_families(user_id), transaction=False)
 
     def purge_batch(self, now: float, limit: int) -> int:
         return self._run(_sql.purge_batch(now, limit))
@@ -103,18 +104,18 @@ class PostgresStore(_PostgresBase):
     def close(self) -> None:
         self._pool.close()
 
-    def _run(self, flow: Flow[Stmt, T], *, write: bool = True) -> T:
+    def _run(self, flow: Flow[Stmt, T], *, transaction: bool = True) -> T:
         if not self._schema_ready:
             with self._schema_lock:
                 if not self._schema_ready:
-                    self._execute(_schema_flow(), write=True)
+                    self._execute(_schema_flow(), transaction=True)
                     self._schema_ready = True
-        return self._execute(flow, write=write)
+        return self._execute(flow, transaction=transaction)
 
-    def _execute(self, flow: Flow[Stmt, T], *, write: bool) -> T:
+    def _execute(self, flow: Flow[Stmt, T], *, transaction: bool) -> T:
         try:
             with self._pool.connection() as connection, connection.cursor() as cursor:
-                if not write:
+                if not transaction:
                     return drive(flow, functools.partial(_perform, cursor))
                 with connection.transaction():
                     return drive(flow, functools.partial(_perform, cursor))
@@ -137,10 +138,10 @@ class AsyncPostgresStore(_PostgresBase):
         await self._run(_sql.create_family(family, token))
 
     async def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
-        return await self._run(_sql.load(token_hash, family_id), write=False)
+        return await self._run(_sql.load(token_hash, family_id), transaction=False)
 
     async def commit_rotation(self, rotation: Rotation) -> bool:
-        return await self._run(_sql.commit_rotation(rotation))
+        return await self._run(_sql.commit_rotation_in_one_statement(rotation), transaction=False)
 
     async def revoke_family(self, family_id: str, now: float) -> None:
         await self._run(_sql.revoke_family(family_id, now))
@@ -149,7 +150,7 @@ class AsyncPostgresStore(_PostgresBase):
         return await self._run(_sql.revoke_user(user_id, device_id, now))
 
     async def list_families(self, user_id: str) -> list[FamilyRecord]:
-        return await self._run(_sql.list_families(user_id), write=False)
+        return await self._run(_sql.list_families(user_id), transaction=False)
 
     async def purge_batch(self, now: float, limit: int) -> int:
         return await self._run(_sql.purge_batch(now, limit))
@@ -157,10 +158,10 @@ class AsyncPostgresStore(_PostgresBase):
     async def close(self) -> None:
         await self._pool.close()
 
-    async def _run(self, flow: Flow[Stmt, T], *, write: bool = True) -> T:
+    async def _run(self, flow: Flow[Stmt, T], *, transaction: bool = True) -> T:
         if not self._schema_ready:
             await self._prepare()
-        return await self._execute(flow, write=write)
+        return await self._execute(flow, transaction=transaction)
 
     async def _prepare(self) -> None:
         if self._schema_lock is None:
@@ -170,13 +171,13 @@ class AsyncPostgresStore(_PostgresBase):
                 await self._pool.open()
                 self._opened = True
             if not self._schema_ready:
-                await self._execute(_schema_flow(), write=True)
+                await self._execute(_schema_flow(), transaction=True)
                 self._schema_ready = True
 
-    async def _execute(self, flow: Flow[Stmt, T], *, write: bool) -> T:
+    async def _execute(self, flow: Flow[Stmt, T], *, transaction: bool) -> T:
         try:
             async with self._pool.connection() as connection, connection.cursor() as cursor:
-                if not write:
+                if not transaction:
                     return await adrive(flow, functools.partial(_aperform, cursor))
                 async with connection.transaction():
                     return await adrive(flow, functools.partial(_aperform, cursor))
