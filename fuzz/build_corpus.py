@@ -90,6 +90,25 @@ def jwks() -> Iterator[str]:
         yield json.dumps({"kty": "OKP", "crv": "Ed25519", "x": _b64(bytes.fromhex(key))})
 
 
+def jwk_sets() -> Iterator[str]:
+    """JWK Sets as a JWKS endpoint serves them: ours, with neighbours, and refused shapes."""
+    ours = kt.SigningKey.from_seed(ED_SEED, kid="ed").public_key.to_jwk()
+    other = kt.SigningKey.from_seed(bytes(32), kid="other").public_key.to_jwk()
+    rsa = {"kty": "RSA", "kid": "rsa", "n": "AQAB", "e": "AQAB"}
+    for keys in (
+        [ours],
+        [ours, other],
+        [ours, rsa],
+        [ours, {**other, "use": "enc"}],
+        [ours, {**ours, "kid": "ed"}],
+        [{**ours, "d": "x"}],
+        [],
+    ):
+        yield json.dumps({"keys": keys})
+    for text in jwks():
+        yield '{"keys": [' + text + "]}"
+
+
 def json_documents() -> Iterator[bytes]:
     for token in tokens():
         header, payload, _ = token.split(".")
@@ -127,6 +146,7 @@ def main(argv: list[str]) -> int:
     counts = {
         "verify": write(corpus / "verify", tokens()),
         "jwk": write(corpus / "jwk", jwks()),
+        "jwks": write(corpus / "jwks", jwk_sets()),
         "json": write(corpus / "json", json_documents()),
         "claims": write(corpus / "claims", claims_inputs()),
         "refresh": write(corpus / "refresh", refresh_tokens()),

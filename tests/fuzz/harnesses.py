@@ -15,6 +15,7 @@ from typing import Any
 
 import keyturn as kt
 from keyturn import pyjwt
+from keyturn._jwks_parse import parse_jwks
 from keyturn.refresh import format as refresh_format
 
 #: The seed tokens' clock and keys (fuzz/build_corpus.py makes the seeds with the same ones).
@@ -109,6 +110,18 @@ def jwk(data: bytes) -> None:
             kt.VerifyingKey.from_jwk(document)
 
 
+def jwks(data: bytes) -> None:
+    """A fetched JWK Set body gives usable keys or a JWKSError: what RemoteJWKS relies on."""
+    try:
+        keys = parse_jwks(data)
+    except (kt.JWKSError, kt.ConfigurationError):
+        # ConfigurationError is finding 1 (tests/fuzz/test_regressions.py), tolerated meanwhile.
+        return
+    if len({key.kid for key in keys}) != len(keys):
+        raise Finding("a JWKS with a repeated kid was accepted")
+    kt.Verifier(list(keys), issuer=None, audience=None)
+
+
 def pyjwt_decode(data: bytes) -> None:
     """The PyJWT shim raises only its own errors and never accepts what ``decode`` refuses."""
     options = {"audience": "api.test", "issuer": "https://issuer.test", "leeway": 5}
@@ -153,6 +166,6 @@ def refresh(data: bytes) -> None:
         raise Finding("a refused refresh token changed the store")
 
 
-TARGETS = {"verify": verify, "jwk": jwk, "pyjwt": pyjwt_decode, "refresh": refresh}
+TARGETS = {"verify": verify, "jwk": jwk, "jwks": jwks, "pyjwt": pyjwt_decode, "refresh": refresh}
 #: The seed directory (under fuzz/corpus/) each target starts from.
-SEEDS = {"verify": "verify", "jwk": "jwk", "pyjwt": "verify", "refresh": "refresh"}
+SEEDS = {"verify": "verify", "jwk": "jwk", "jwks": "jwks", "pyjwt": "verify", "refresh": "refresh"}

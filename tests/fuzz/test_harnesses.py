@@ -55,6 +55,7 @@ def _seeds(name: str) -> list[bytes]:
     make = {
         "verify": corpus.tokens,
         "jwk": corpus.jwks,
+        "jwks": corpus.jwk_sets,
         "pyjwt": corpus.tokens,
         "refresh": corpus.refresh_tokens,
     }[name]
