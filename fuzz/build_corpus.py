@@ -149,6 +149,7 @@ def main(argv: list[str]) -> int:
         "jwks": write(corpus / "jwks", jwk_sets()),
         "json": write(corpus / "json", json_documents()),
         "claims": write(corpus / "claims", claims_inputs()),
+        "b64": write(corpus / "b64", (t.split(".")[2] for t in tokens())),
         "refresh": write(corpus / "refresh", refresh_tokens()),
     }
     print(" ".join(f"{name}={count}" for name, count in counts.items()))
