@@ -109,25 +109,25 @@ class _Cache:
     """Bounded LRU of store answers, each trusted for ``max_staleness`` seconds."""
 
     def __init__(self, max_staleness: float, max_entries: int) -> None:
-        self._max_staleness = max_staleness
+        self.max_staleness = max_staleness
         self._max_entries = max_entries
         self._entries: OrderedDict[bytes, tuple[float, float | bool | None]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key: bytes, now: float) -> tuple[bool, float | bool | None]:
         """``(fresh, value)``."""
-        if self._max_staleness <= 0:
+        if self.max_staleness <= 0:
             return False, None
         with self._lock:
             entry = self._entries.get(key)
             # A clock that stepped back makes the age negative: refetch rather than trust it.
-            if entry is None or not 0 <= now - entry[0] < self._max_staleness:
+            if entry is None or not 0 <= now - entry[0] < self.max_staleness:
                 return False, None
             self._entries.move_to_end(key)
             return True, entry[1]
 
     def put(self, key: bytes, now: float, value: float | bool | None) -> None:
-        if self._max_staleness <= 0:
+        if self.max_staleness <= 0:
             return
         with self._lock:
             self._entries[key] = (now, value)
@@ -174,7 +174,7 @@ class Revocations:
         return self._store
 
     def __repr__(self) -> str:
-        return f"Revocations({self._store!r}, max_staleness={self._cache._max_staleness!r})"
+        return f"Revocations({self._store!r}, max_staleness={self._cache.max_staleness!r})"
 
     # --- revoking ---------------------------------------------------------------------------
 
