@@ -34,6 +34,9 @@ HMAC_KEY = kt.HmacKey(SECRET, kid="hs")
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
+
 def b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -138,6 +141,9 @@ DOCUMENTED = {
     # DESIGN.md: "kid is an opaque lookup string". PyJWT (and keyturn.pyjwt) ignore the kid when
     # given one key; keyturn.decode looks it up. Not yet in the migration guide's table.
     "kid names another key": kt.UnknownKey,
+    # I-JSON (RFC 7493) forbids unpaired surrogates; Python's json decodes "\ud800" to a lone
+    # surrogate, keyturn refuses the token. Not yet in the migration guide's table either.
+    "lone surrogate": kt.MalformedToken,
 }
 
 
@@ -168,19 +174,18 @@ class Case:
 
     def _encode_signature(self, signature: bytes) -> str:
         plain = b64(signature)
-        if self.encoding == "canonical":
-            return plain
-        self.differences.add("non-canonical base64url")
         if self.encoding == "padded":
-            return base64.urlsafe_b64encode(signature).decode()
-        if self.encoding == "standard alphabet":
-            return base64.b64encode(signature).decode().rstrip("=")
-        # Non-zero trailing bits: same bytes, a second spelling (64 bytes leave 4 spare bits).
-        last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(plain[-1])
-        return (
-            plain[:-1]
-            + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[last | 1]
-        )
+            spelled = base64.urlsafe_b64encode(signature).decode()
+        elif self.encoding == "standard alphabet":
+            spelled = base64.b64encode(signature).decode().rstrip("=")
+        elif self.encoding == "trailing bits":
+            # The same bytes with a spare low bit set: a second spelling of the signature.
+            spelled = plain[:-1] + B64_ALPHABET[B64_ALPHABET.index(plain[-1]) | 1]
+        else:
+            spelled = plain
+        if spelled != plain:  # the standard alphabet may spell this signature the same way
+            self.differences.add("non-canonical base64url")
+        return spelled
 
     def _sign(self, signing_input: str) -> bytes:
         if self.signature == "garbage":
@@ -228,6 +233,7 @@ def payload_mutations(t: int) -> list[tuple[str, Any]]:
         ("iat", t - 60),
         ("sub", 7),
         ("jti", 7),
+        ("name", "\ud800"),
     ]
 
 
@@ -275,7 +281,7 @@ def _pyjwt_outcome(token: str, key: Any, algorithms: list[str]) -> Any:
         return type(error)
 
 
-def _header_differences(case: Case) -> None:
+def _differences(case: Case) -> None:
     header, payload = case.header, case.payload
     if header.get("kid", "hs" if header.get("alg") == "HS256" else "ed") not in ("ed", "hs"):
         case.differences.add("kid names another key")
@@ -289,13 +295,17 @@ def _header_differences(case: Case) -> None:
         case.differences.add("non-string sub or jti")
     if any(isinstance(payload.get(name), str) for name in ("exp", "nbf", "iat")):
         case.differences.add("non-numeric time claim")
+    if any(
+        isinstance(v, str) and any(0xD800 <= ord(c) <= 0xDFFF for c in v) for v in payload.values()
+    ):
+        case.differences.add("lone surrogate")
 
 
 @SETTINGS
 @given(case=cases())
 def test_mutated_tokens_keyturn_is_never_laxer(case: Case) -> None:
     token = case.token()
-    _header_differences(case)
+    _differences(case)
     hs = case.header.get("alg") == "HS256"
     ours = _keyturn_outcome(token, HMAC_KEY if hs else SIGNING_KEY.public_key, ["EdDSA", "HS256"])
     theirs = _pyjwt_outcome(token, SECRET if hs else PUBLIC_PEM, ["EdDSA", "HS256"])
@@ -306,3 +316,28 @@ def test_mutated_tokens_keyturn_is_never_laxer(case: Case) -> None:
         assert case.differences, f"PyJWT accepts, keyturn refuses ({ours.__name__}), undocumented"
         expected = {DOCUMENTED[name] for name in case.differences}
         assert any(issubclass(ours, cls) for cls in expected), (ours, case.differences)
+
+
+KNOWN = [
+    pytest.param({}, {}, {"duplicate": "exp"}, "duplicate members", id="duplicate-members"),
+    pytest.param({}, {}, {"encoding": "padded"}, "non-canonical base64url", id="padding"),
+    pytest.param({"cty": "JWT"}, {}, {}, "nested token", id="nested-token"),
+    pytest.param({"kid": "other"}, {}, {}, "kid names another key", id="other-kid"),
+    pytest.param({}, {"name": "\ud800"}, {}, "lone surrogate", id="lone-surrogate"),
+]
+
+
+@pytest.mark.parametrize(("header", "payload", "options", "difference"), KNOWN)
+def test_each_strictness_difference_as_pyjwt_sees_it(
+    header: dict[str, Any], payload: dict[str, Any], options: dict[str, Any], difference: str
+) -> None:
+    case = Case(
+        header={"alg": "EdDSA", "typ": "JWT", "kid": "ed", **header},
+        payload={**registered(), **payload},
+        **options,
+    )
+    token = case.token()
+    assert isinstance(_pyjwt_outcome(token, PUBLIC_PEM, ["EdDSA"]), dict)
+    with pytest.raises(DOCUMENTED[difference]) as caught:
+        keyturn_decode(token, SIGNING_KEY.public_key, ["EdDSA"])
+    assert caught.value.code == DOCUMENTED[difference].code
