@@ -86,3 +86,29 @@ def revocations(make_store: MakeStore, clock: Clock) -> kt.Revocations:
 @pytest.fixture(scope="session")
 def signing_key() -> kt.SigningKey:
     return kt.SigningKey.generate()
+
+
+@pytest.fixture
+def fresh_store(kind: str, tmp_path: Path) -> Iterator[MakeStore]:
+    """``fresh_store()``: a store on empty data each call (one per Hypothesis example)."""
+    made: list[Any] = []
+
+    def make() -> Any:
+        if kind == "memory":
+            store: Any = kt.MemoryRevocationStore()
+        elif kind == "sqlite":
+            store = kt.SQLiteRevocationStore(tmp_path / f"revocations-{len(made)}.db")
+        elif kind == "postgres":
+            dsn = server_env("KEYTURN_TEST_POSTGRES_DSN")
+            reset_postgres(dsn)
+            store = kt.PostgresRevocationStore(dsn, pool_size=1)
+        else:
+            url = server_env("KEYTURN_TEST_REDIS_URL")
+            reset_redis(url)
+            store = kt.RedisRevocationStore(url)
+        made.append(store)
+        return store
+
+    yield make
+    for store in made:
+        store.close()
