@@ -50,6 +50,10 @@ impl Object {
         }
     }
 
+    pub fn remove(&mut self, name: &str) {
+        self.0.retain(|(k, _)| k != name);
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = &(String, Json)> {
         self.0.iter()
     }

@@ -322,6 +322,7 @@ impl SignKey<'_> {
 const RESERVED_ON_ENCODE: [&str; 3] = ["alg", "crit", "b64"];
 
 /// Builds the protected header for `encode`: `alg`, `typ` (default `JWT`), `kid`, then extras.
+/// An extra `typ` or `kid` of `None` leaves that parameter out (as PyJWT does for `typ`).
 pub fn build_header(alg: Alg, kid: Option<&str>, extra: Option<&Object>) -> Result<Object> {
     let mut header = Object::new();
     header.set("alg", Json::Str(alg.name().into()));
@@ -335,7 +336,10 @@ pub fn build_header(alg: Alg, kid: Option<&str>, extra: Option<&Object>) -> Resu
                 "header {name:?} cannot be set through headers"
             )));
         }
-        header.set(name.clone(), value.clone());
+        match (name.as_str(), value) {
+            ("typ" | "kid", Json::Null) => header.remove(name),
+            _ => header.set(name.clone(), value.clone()),
+        }
     }
     Ok(header)
 }

@@ -397,6 +397,11 @@ def test_encode_header_layout(key: kt.SigningKey) -> None:
     assert head == {"alg": "EdDSA", "typ": "at+jwt", "kid": "k1", "x": 1}
 
 
+def test_encode_leaves_out_typ_or_kid_set_to_none(key: kt.SigningKey) -> None:
+    head, _ = _core.unverified_parts(kt.encode({}, key, headers={"typ": None, "kid": None}))
+    assert head == {"alg": "EdDSA"}
+
+
 @pytest.mark.parametrize("alg", ["HS256", "none", "RS256"])
 def test_encode_with_an_algorithm_the_key_cannot_use(key: kt.SigningKey, alg: str) -> None:
     with pytest.raises(kt.AlgorithmNotAllowed) as info:
