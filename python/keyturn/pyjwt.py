@@ -293,8 +293,8 @@ def encode(
     header = dict(headers or {})
     alg = header.pop("alg", None) or algorithm
     if not header.get("typ", True):
-        # keyturn always writes a typ (``JWT`` unless told otherwise); PyJWT would omit it.
-        del header["typ"]
+        # PyJWT leaves a falsy typ out; keyturn's encode leaves out a typ of None.
+        header["typ"] = None
     if alg not in SUPPORTED_ALGORITHMS:
         raise NotImplementedError(f"Algorithm {alg!r} is not supported by keyturn")
     try:
