@@ -63,9 +63,10 @@ def verify(data: bytes) -> None:
         "cache hit": _outcome(lambda: CACHED.verify(data, NOW)),
         "str": _outcome(lambda: VERIFIER.verify(text, NOW)) if text.encode() == data else plain,
     }
-    batch = VERIFIER.verify_many([data, data], NOW)
-    for result in batch:
-        others["verify_many"] = type(result) if isinstance(result, kt.TokenError) else result
+    for index, result in enumerate(VERIFIER.verify_many([data, data], NOW)):
+        others[f"verify_many[{index}]"] = (
+            type(result) if isinstance(result, kt.TokenError) else result
+        )
         if isinstance(result, kt.TokenError):
             _check_message(str(result), text)
     for name, outcome in others.items():
