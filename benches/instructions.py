@@ -1,0 +1,90 @@
+"""Instruction counts of keyturn's verify path against its raw Ed25519 verify, under callgrind.
+
+Wall-clock benchmarks on a shared 2-core machine are noisy; instruction counts are repeatable for
+the same binary and inputs. This measures what the whole verify (split, strict base64url, JSON,
+header and claim checks, the dict) adds on top of the signature check of the same bytes:
+
+    python benches/instructions.py            # needs valgrind (Debian package `valgrind`)
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+N = 1000
+NOW = 1_800_000_000
+
+
+def workload(mode: str, n: int) -> None:
+    import base64
+
+    import keyturn as kt
+
+    key = kt.SigningKey.from_seed(bytes(range(32)), kid="k")
+    claims = {
+        "iss": "https://auth.example.com",
+        "aud": "api.example.com",
+        "sub": "user-1",
+        "iat": NOW,
+        "exp": NOW + 600,
+        "jti": "abcdefghijklmnop",
+        "scope": "read write",
+    }
+    token = kt.encode(claims, key, headers={"typ": "at+jwt"})
+    verifier = kt.Verifier(
+        key.public_key, issuer="https://auth.example.com", audience="api.example.com"
+    )
+    signing_input, _, signature = token.rpartition(".")
+    message, raw = signing_input.encode(), base64.urlsafe_b64decode(signature + "==")
+    if mode == "verify":
+        for _ in range(n):
+            verifier.verify(token, now=NOW + 1)
+    elif mode == "raw":
+        for _ in range(n):
+            key.public_key.verify(raw, message)
+
+
+def count(mode: str, n: int) -> int:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = subprocess.run(
+            [
+                "valgrind",
+                "--tool=callgrind",
+                f"--callgrind-out-file={Path(tmp) / 'cg.out'}",
+                sys.executable,
+                __file__,
+                "--run",
+                mode,
+                str(n),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            # A fixed hash seed keeps interpreter start-up the same from run to run.
+            env={**os.environ, "PYTHONHASHSEED": "0"},
+        ).stderr
+    match = re.search(r"Collected : (\d+)", out)
+    if match is None:
+        raise SystemExit(f"callgrind printed no total:\n{out}")
+    return int(match.group(1))
+
+
+def main() -> None:
+    base = count("verify", 0)
+    verify = (count("verify", N) - base) / N
+    raw = (count("raw", N) - base) / N
+    print(f"Verifier.verify: {verify:,.0f} instructions per token")
+    print(f"raw Ed25519 verify of the same bytes: {raw:,.0f} instructions")
+    print(f"verify / raw = {verify / raw:.3f} (target <= 1.15)")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--run"]:
+        workload(sys.argv[2], int(sys.argv[3]))
+    else:
+        main()
