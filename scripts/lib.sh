@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers sourced by scripts/test.sh and .ci/run: section headers with timings, and a pytest
 # runner for which "no test ran" is a failure, never a silent pass.
 

@@ -38,8 +38,10 @@ section "mypy --strict"
 section "stubtest keyturn._core"
 "$py" -m mypy.stubtest keyturn._core
 
-section "actionlint"
-"$venv/bin/actionlint" .github/workflows/*.yml
+section "actionlint + shellcheck"
+# actionlint also runs shellcheck over every workflow `run:` block.
+"$venv/bin/actionlint" -shellcheck "$venv/bin/shellcheck" .github/workflows/*.yml
+"$venv/bin/shellcheck" -x .ci/run scripts/test.sh scripts/lib.sh
 
 section "pytest tests/"
 run_pytest "$py" tests
