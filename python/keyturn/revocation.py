@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
 import threading
 import time
 from collections import OrderedDict
@@ -156,13 +157,11 @@ class Revocations:
         subject_retention: float = SUBJECT_RETENTION,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if isinstance(max_staleness, bool) or not isinstance(max_staleness, (int, float)):
-            raise ConfigurationError("max_staleness must be a number of seconds")
-        if not 0 <= max_staleness <= 3600:
+        if not 0 <= _seconds("max_staleness", max_staleness) <= 3600:
             raise ConfigurationError("max_staleness must be between 0 and 3600 seconds")
-        if not isinstance(max_entries, int) or max_entries < 1:
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
             raise ConfigurationError("max_entries must be a positive whole number")
-        if not subject_retention > JTI_MARGIN:
+        if not _seconds("subject_retention", subject_retention) > JTI_MARGIN:
             raise ConfigurationError("subject_retention must outlast the longest token")
         self._store = store
         self._cache = _Cache(float(max_staleness), max_entries)
@@ -181,24 +180,22 @@ class Revocations:
     def revoke(self, claims: Mapping[str, Any]) -> None:
         """Revoke one verified token by its ``jti`` (until its ``exp``)."""
         jti, exp = claims.get("jti"), claims.get("exp")
-        if not isinstance(exp, (int, float)) or isinstance(exp, bool):
-            raise ConfigurationError("only a token with a numeric exp can be revoked by jti")
         if not isinstance(jti, str):
             raise ConfigurationError("only a token with a string jti can be revoked by jti")
-        self.revoke_jti(jti, float(exp))
+        self.revoke_jti(jti, _seconds("exp", exp))
 
     def revoke_jti(self, jti: str, expires_at: float) -> None:
         """Deny the token with this ``jti`` until ``expires_at`` (its ``exp``) has passed."""
         _check_name("jti", jti)
         digest = _digest(jti)
-        self._store.revoke_jti(digest, float(expires_at) + JTI_MARGIN)
+        self._store.revoke_jti(digest, _seconds("expires_at", expires_at) + JTI_MARGIN)
         self._cache.put(_jti_key(digest), self._clock(), True)
 
     def revoke_subject(self, subject: str, before: float | None = None) -> float:
         """Kill every token of ``subject`` issued before ``before`` (default now); returns it."""
         _check_name("subject", subject)
         now = self._clock()
-        watermark = now if before is None else float(before)
+        watermark = now if before is None else _seconds("before", before)
         digest = _digest(subject)
         self._store.raise_watermark(digest, watermark, watermark + self._subject_retention)
         # Read back: another process may hold a later watermark.
@@ -291,6 +288,13 @@ class Revocations:
 def _keys(probe: _Probe) -> list[bytes]:
     keys = [] if probe.jti is None else [_jti_key(probe.jti)]
     return keys if probe.subject is None else [*keys, _subject_key(probe.subject)]
+
+
+def _seconds(what: str, value: object) -> float:
+    """A finite number of seconds (or a Unix time), never a bool or a string."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ConfigurationError(f"{what} must be a finite number of seconds")
+    return float(value)
 
 
 def _check_name(what: str, value: object) -> None:

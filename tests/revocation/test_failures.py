@@ -28,6 +28,8 @@ def closed_port() -> int:
         {"max_staleness": 7200},
         {"max_entries": 0},
         {"subject_retention": 60},
+        {"subject_retention": "1d"},
+        {"max_entries": True},
     ],
 )
 def test_bad_options_are_refused(options: dict[str, Any]) -> None:
@@ -37,7 +39,14 @@ def test_bad_options_are_refused(options: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(
-    "claims", [{"jti": "j"}, {"exp": 10**10}, {"jti": 5, "exp": 10**10}, {"jti": "j", "exp": True}]
+    "claims",
+    [
+        {"jti": "j"},
+        {"exp": 10**10},
+        {"jti": 5, "exp": 10**10},
+        {"jti": "j", "exp": True},
+        {"jti": "j", "exp": float("inf")},
+    ],
 )
 def test_revoke_needs_a_string_jti_and_numeric_exp(claims: dict[str, Any]) -> None:
     revocations = kt.Revocations(kt.MemoryRevocationStore())
@@ -152,3 +161,15 @@ def test_claims_without_jti_or_sub_need_no_lookup() -> None:
     store = CountingStore()
     kt.Revocations(store).check({"iss": "x"})
     assert store.lookups == 0
+
+
+@pytest.mark.parametrize("when", ["soon", None, float("nan"), True])
+def test_times_must_be_finite_numbers(when: Any) -> None:
+    revocations = kt.Revocations(kt.MemoryRevocationStore())
+    with pytest.raises(kt.ConfigurationError) as caught:
+        revocations.revoke_jti("j", when)
+    assert caught.value.code == "configuration_invalid"
+    if when is not None:
+        with pytest.raises(kt.ConfigurationError) as caught:
+            revocations.revoke_subject("s", before=when)
+        assert caught.value.code == "configuration_invalid"
