@@ -299,25 +299,31 @@ pub mod py {
     //! The Python classes `SigningKey` and `VerifyingKey`.
 
     use super::{parse_jwk_text, PrivateKey, PublicKey};
-    use crate::errors::Result;
-    use crate::json::py::{object_from_py, object_to_py};
+    use crate::errors::{Error, Result};
+    use crate::json::py::object_to_py;
     use crate::json::Object;
     use pyo3::prelude::*;
-    use pyo3::types::{PyBytes, PyDict, PyString, PyTuple};
+    use pyo3::types::{PyBytes, PyDict, PyModule, PyString, PyTuple};
     use std::hash::{Hash, Hasher};
 
-    /// A JWK given as a mapping or as JSON text.
+    /// A JWK given as a mapping or as JSON text. A mapping goes through `json.dumps` and the
+    /// strict parser, so both forms are read by one set of rules (found by fuzzing: a mapping
+    /// once failed with a different error class than its JSON text).
     pub fn jwk_arg(jwk: &Bound<'_, PyAny>) -> PyResult<Object> {
-        match jwk.cast::<PyString>() {
-            Ok(text) => Ok(parse_jwk_text(text.to_str()?)?),
-            Err(_) => object_from_py(jwk),
-        }
+        let text = match jwk.cast::<PyString>() {
+            Ok(text) => text.clone(),
+            Err(_) => PyModule::import(jwk.py(), "json")?
+                .call_method1("dumps", (jwk,))
+                .and_then(|t| Ok(t.cast_into::<PyString>()?))
+                .map_err(|_| Error::invalid_key("JWK is not a JSON object"))?,
+        };
+        Ok(parse_jwk_text(text.to_str()?)?)
     }
 
     fn pem_arg(pem: &Bound<'_, PyAny>) -> PyResult<String> {
         if let Ok(bytes) = pem.cast::<PyBytes>() {
             return Ok(String::from_utf8(bytes.as_bytes().to_vec())
-                .map_err(|_| crate::errors::Error::invalid_key("PEM is not ASCII text"))?);
+                .map_err(|_| Error::invalid_key("PEM is not ASCII text"))?);
         }
         pem.extract::<String>()
     }

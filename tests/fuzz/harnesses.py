@@ -105,9 +105,8 @@ def jwk(data: bytes) -> None:
     except ValueError:
         return
     if isinstance(document, dict):
-        # ConfigurationError here is finding 1 (tests/fuzz/test_regressions.py, a strict xfail
-        # until the core maps it to InvalidKey); tolerated so fuzzing keeps looking past it.
-        with contextlib.suppress(kt.InvalidKey, kt.ConfigurationError):
+        # A dict follows the same rules as its JSON text (finding 1, tests/fuzz/test_regressions.py).
+        with contextlib.suppress(kt.InvalidKey):
             kt.VerifyingKey.from_jwk(document)
 
 
@@ -115,8 +114,7 @@ def jwks(data: bytes) -> None:
     """A fetched JWK Set body gives usable keys or a JWKSError: what RemoteJWKS relies on."""
     try:
         keys = parse_jwks(data)
-    except (kt.JWKSError, kt.ConfigurationError):
-        # ConfigurationError is finding 1 (tests/fuzz/test_regressions.py), tolerated meanwhile.
+    except kt.JWKSError:
         return
     if len({key.kid for key in keys}) != len(keys):
         raise Finding("a JWKS with a repeated kid was accepted")

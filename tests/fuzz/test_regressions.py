@@ -6,9 +6,8 @@ deeper than the cap, NaN) raises ``ConfigurationError``, where the same JWK as J
 (the member is ignored) or raises ``InvalidKey``. The same escapes
 ``keys_from_jwks`` / ``RemoteJWKS`` as ``ConfigurationError`` instead of ``JWKSError``: a hostile
 JWKS endpoint can then make a cold verifier raise something that is not a ``TokenError`` and skip
-the JWKS failure bookkeeping. The fix belongs in the Rust core (``keys::py::jwk_arg`` mapping
-conversion errors to ``InvalidKey``); until then these tests are strict xfails, so the fix turns
-them into failures that ask for the marker to go.
+the JWKS failure bookkeeping. Fixed in the Rust core: ``keys::py::jwk_arg`` reads a mapping
+through ``json.dumps`` and the same strict parser as JSON text, so both forms follow one rule.
 """
 
 from __future__ import annotations
@@ -36,11 +35,6 @@ UNREPRESENTABLE = [
     pytest.param(_deep(40), id="nested-too-deeply"),
     pytest.param(float("nan"), id="nan"),
 ]
-FINDING_1 = pytest.mark.xfail(
-    strict=True,
-    raises=kt.ConfigurationError,
-    reason="finding 1: the Rust core's JWK dict conversion raises ConfigurationError",
-)
 
 
 def _import(jwk: dict[str, Any] | str) -> kt.VerifyingKey | type[kt.InvalidKey]:
@@ -50,7 +44,6 @@ def _import(jwk: dict[str, Any] | str) -> kt.VerifyingKey | type[kt.InvalidKey]:
         return kt.InvalidKey
 
 
-@FINDING_1
 @pytest.mark.parametrize("value", UNREPRESENTABLE)
 def test_a_jwk_dict_imports_as_its_json_text_does(value: Any) -> None:
     # Either both import the same key (the member is ignored) or both raise InvalidKey.
@@ -58,7 +51,6 @@ def test_a_jwk_dict_imports_as_its_json_text_does(value: Any) -> None:
     assert _import(jwk) == _import(json.dumps(jwk))
 
 
-@FINDING_1
 def test_a_jwks_with_a_huge_integer_gives_keys_or_a_jwks_error() -> None:
     body = json.dumps({"keys": [{**KEY.to_jwk(), "ext": 2**70}]}).encode()
     try:
