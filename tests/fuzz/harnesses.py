@@ -105,7 +105,7 @@ def jwk(data: bytes) -> None:
     except ValueError:
         return
     if isinstance(document, dict):
-        # A dict follows the same rules as its JSON text (finding 1, tests/fuzz/test_regressions.py).
+        # A dict follows the rules of its JSON text (finding 1, tests/fuzz/test_regressions.py).
         with contextlib.suppress(kt.InvalidKey):
             kt.VerifyingKey.from_jwk(document)
 
