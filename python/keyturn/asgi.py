@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl
 
-from keyturn.errors import RefreshError, StoreError, TokenError
+from keyturn.errors import JWKSError, RefreshError, StoreError, TokenError
 
 __all__ = ["BearerAuth", "RefreshCookie", "jwks_endpoint", "refresh_endpoints"]
 
@@ -213,8 +213,10 @@ class BearerAuth:
     ``scope["state"]["claims"]`` (``request.state.claims`` in Starlette and FastAPI).
 
     A missing, expired, forged or malformed token answers 401 with an RFC 6750
-    ``WWW-Authenticate`` header; the wrapped app never sees the request. ``public`` lists path
-    prefixes that pass through unauthenticated (``"/auth"`` covers ``/auth/...``, not ``/authx``).
+    ``WWW-Authenticate`` header; the wrapped app never sees the request. When the keys (a remote
+    JWKS) or the revocation store cannot be reached, the request is refused with 503. ``public``
+    lists path prefixes that pass through unauthenticated (``"/auth"`` covers ``/auth/...``, not
+    ``/authx``).
     """
 
     def __init__(
@@ -239,7 +241,16 @@ class BearerAuth:
         if scope["type"] not in ("http", "websocket") or self._is_public(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
-        claims, error = await _verify_bearer(_Request.of(scope), self.verifier)
+        try:
+            claims, error = await _verify_bearer(_Request.of(scope), self.verifier)
+        except (JWKSError, StoreError) as unavailable:
+            # Keys or revocations cannot be consulted: fail closed, and say it is temporary.
+            logger.warning("bearer verification unavailable: %s", unavailable.code)
+            if scope["type"] == "http":
+                await _respond(send, 503, {"error": "temporarily_unavailable"}, _NO_STORE)
+            else:
+                await send({"type": "websocket.close", "code": 1011})
+            return
         if claims is not None:
             state = {**scope.get("state", {}), "claims": claims}
             await self.app({**scope, "state": state}, receive, send)

@@ -203,3 +203,38 @@ def test_logout_all_with_revocations_kills_access_tokens_too(
     refused = call(app, http_scope("/api/me", {"authorization": f"Bearer {laptop.access}"}))
     assert refused[0]["status"] == 401
     assert json_body(refused)["error_description"] == "token_revoked"
+
+
+def test_unreachable_jwks_is_503_and_never_reaches_the_app(echo: Any) -> None:
+    """A real fault: the issuer's JWKS endpoint refuses connections (nothing listens there)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    jwks = keyturn.RemoteJWKS(f"http://127.0.0.1:{port}/jwks.json", timeout=1)
+    verifier = keyturn.Verifier(jwks, issuer="https://a", audience="b")
+    token = keyturn.encode({"exp": 4_000_000_000}, keyturn.SigningKey.generate())
+    scope = http_scope("/api", {"authorization": f"Bearer {token}"})
+    sent = call(BearerAuth(echo, verifier), scope)
+    assert sent[0]["status"] == 503
+    assert json_body(sent) == {"error": "temporarily_unavailable"}
+    ws = call(BearerAuth(echo, verifier), {**scope, "type": "websocket"})
+    assert ws == [{"type": "websocket.close", "code": 1011}]
+
+
+def test_unreachable_revocation_store_is_503(
+    echo: Any, ring: keyturn.Keyring, issuer: keyturn.Issuer, tmp_path: Path
+) -> None:
+    """A real fault: the revocation database lives in a directory that does not exist."""
+    store = keyturn.SQLiteRevocationStore(tmp_path / "missing-dir" / "revocations.db")
+    verifier = keyturn.Verifier(
+        ring,
+        issuer=issuer.issuer,
+        audience=issuer.audience,
+        revocations=keyturn.Revocations(store),
+    )
+    scope = http_scope("/api", {"authorization": f"Bearer {issuer.issue('user-1')}"})
+    sent = call(BearerAuth(echo, verifier), scope)
+    assert sent[0]["status"] == 503
+    assert json_body(sent) == {"error": "temporarily_unavailable"}
