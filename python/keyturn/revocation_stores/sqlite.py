@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import threading
 from collections.abc import Callable, Collection
 from typing import ClassVar, TypeVar
 
-from keyturn.errors import ConfigurationError, StoreError
+from keyturn._sqlite import ThreadConnections
+from keyturn.errors import StoreError
 from keyturn.revocation import Found
 from keyturn.revocation_stores import _sql
 
@@ -30,18 +30,16 @@ class SQLiteRevocationStore:
     blocking: ClassVar[bool] = True
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
-        self._path = os.fspath(path)
-        if self._path == ":memory:" or self._path.startswith("file:"):
-            raise ConfigurationError(
-                "SQLiteRevocationStore needs a file path (use MemoryRevocationStore for tests)"
-            )
-        self._timeout = timeout
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        self._connections = ThreadConnections(
+            path,
+            timeout=timeout,
+            prepare=_create_tables,
+            owner="SQLiteRevocationStore",
+            for_tests="MemoryRevocationStore",
+        )
 
     def __repr__(self) -> str:
-        return f"SQLiteRevocationStore({self._path!r})"
+        return f"SQLiteRevocationStore({self._connections.path!r})"
 
     def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
         self._guard(lambda c: c.execute(_REVOKE_JTI, (jti_hash, keep_until)))
@@ -77,37 +75,15 @@ class SQLiteRevocationStore:
         return self._guard(delete)
 
     def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-            self._local = threading.local()
-        for connection in connections:
-            connection.close()
+        self._connections.close()
 
     def _guard(self, operation: Callable[[sqlite3.Connection], T]) -> T:
         try:
-            return operation(self._connection())
+            return operation(self._connections.get())
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite revocation store failed: {type(exc).__name__}") from exc
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._connect()
-            self._local.connection = connection
-        return connection
 
-    def _connect(self) -> sqlite3.Connection:
-        # Autocommit: each upsert is its own atomic statement.
-        connection = sqlite3.connect(
-            self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False
-        )
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            for statement in _DDL:
-                connection.execute(statement)
-        except BaseException:
-            connection.close()
-            raise
-        with self._lock:
-            self._connections.append(connection)
-        return connection
+def _create_tables(connection: sqlite3.Connection) -> None:
+    for statement in _DDL:
+        connection.execute(statement)

@@ -9,11 +9,11 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
-import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from keyturn.errors import ConfigurationError, StoreError
+from keyturn._sqlite import ThreadConnections
+from keyturn.errors import StoreError
 from keyturn.refresh._drive import Flow, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 from keyturn.refresh.stores import _sql
@@ -29,17 +29,17 @@ class SQLiteStore:
     """Refresh tokens in an SQLite file; safe across threads and processes."""
 
     def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
-        self._path = os.fspath(path)
-        if self._path == ":memory:" or self._path.startswith("file:"):
-            raise ConfigurationError("SQLiteStore needs a file path (use MemoryStore for tests)")
-        self._timeout = timeout
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
         self._schema_ready = False
+        self._connections = ThreadConnections(
+            path,
+            timeout=timeout,
+            prepare=self._prepare,
+            owner="SQLiteStore",
+            for_tests="MemoryStore",
+        )
 
     def __repr__(self) -> str:
-        return f"SQLiteStore({self._path!r})"
+        return f"SQLiteStore({self._connections.path!r})"
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         self._write(_sql.create_family(family, token))
@@ -63,17 +63,13 @@ class SQLiteStore:
         return self._write(_sql.purge_batch(now, limit))
 
     def close(self) -> None:
-        with self._lock:
-            connections, self._connections = self._connections, []
-            self._local = threading.local()
-        for connection in connections:
-            connection.close()
+        self._connections.close()
 
     def _read(self, flow: Flow[Stmt, T]) -> T:
-        return _guard(lambda: drive(flow, _performer(self._connection())))
+        return _guard(lambda: drive(flow, _performer(self._connections.get())))
 
     def _write(self, flow: Flow[Stmt, T]) -> T:
-        return _guard(lambda: self._transaction(self._connection(), flow))
+        return _guard(lambda: self._transaction(self._connections.get(), flow))
 
     @staticmethod
     def _transaction(connection: sqlite3.Connection, flow: Flow[Stmt, T]) -> T:
@@ -87,28 +83,10 @@ class SQLiteStore:
         connection.execute("COMMIT")
         return result
 
-    def _connection(self) -> sqlite3.Connection:
-        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._connect()
-            self._local.connection = connection
-        return connection
-
-    def _connect(self) -> sqlite3.Connection:
-        connection = sqlite3.connect(
-            self._path, timeout=self._timeout, isolation_level=None, check_same_thread=False
-        )
-        try:
-            connection.execute("PRAGMA journal_mode=WAL")
-            if not self._schema_ready:
-                self._transaction(connection, _sql.ensure_schema(_DDL))
-                self._schema_ready = True
-        except BaseException:
-            connection.close()
-            raise
-        with self._lock:
-            self._connections.append(connection)
-        return connection
+    def _prepare(self, connection: sqlite3.Connection) -> None:
+        if not self._schema_ready:
+            self._transaction(connection, _sql.ensure_schema(_DDL))
+            self._schema_ready = True
 
 
 def _performer(connection: sqlite3.Connection) -> Callable[[Stmt], Any]:

@@ -1,0 +1,68 @@
+"""One SQLite connection per thread, shared by keyturn's SQLite stores (stdlib ``sqlite3``).
+
+Connections are autocommit (``isolation_level=None``: each store opens its own transactions) and
+in WAL mode, so readers never block the writer; each is prepared (schema) when it opens.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+from collections.abc import Callable
+
+from keyturn.errors import ConfigurationError
+
+__all__ = ["ThreadConnections"]
+
+
+class ThreadConnections:
+    """Opens one connection per thread on a database file and closes them all on ``close``."""
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        timeout: float,
+        prepare: Callable[[sqlite3.Connection], None],
+        owner: str,
+        for_tests: str,
+    ) -> None:
+        self.path = os.fspath(path)
+        if self.path == ":memory:" or self.path.startswith("file:"):
+            # Each connection to :memory: would be its own empty database.
+            raise ConfigurationError(f"{owner} needs a file path (use {for_tests} for tests)")
+        self._timeout = timeout
+        self._prepare = prepare
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+
+    def get(self) -> sqlite3.Connection:
+        """This thread's connection, opened and prepared on first use."""
+        connection: sqlite3.Connection | None = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._open()
+            self._local.connection = connection
+        return connection
+
+    def _open(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
+        )
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            self._prepare(connection)
+        except BaseException:
+            connection.close()
+            raise
+        with self._lock:
+            self._connections.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._lock:
+            connections, self._connections = self._connections, []
+            self._local = threading.local()
+        for connection in connections:
+            connection.close()
