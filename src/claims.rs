@@ -173,14 +173,26 @@ impl Policy {
     }
 }
 
-/// A NumericDate claim: absent, or a JSON number (never a string or a boolean).
+/// A NumericDate claim: absent, or a JSON number (never a string or a boolean). An integer beyond
+/// 64 bits compares by its value (its double is exact to far less than a second of any clock
+/// reading); one beyond the double range is refused rather than compared as an infinity, so no
+/// later step (revocation's `float(iat)`) meets a number it cannot hold.
 fn time_claim(claims: &Object, name: &'static str) -> Result<Option<f64>> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(value) => value
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| Error::claim(Kind::InvalidClaim, name, "time claim must be a number")),
+    let Some(value) = claims.get(name) else {
+        return Ok(None);
+    };
+    match value.as_f64() {
+        Some(v) if v.is_finite() => Ok(Some(v)),
+        Some(_) => Err(Error::claim(
+            Kind::InvalidClaim,
+            name,
+            "time claim is out of range",
+        )),
+        None => Err(Error::claim(
+            Kind::InvalidClaim,
+            name,
+            "time claim must be a number",
+        )),
     }
 }
 
@@ -317,24 +329,64 @@ mod tests {
     }
 
     #[test]
+    fn integers_beyond_64_bits_compare_by_value() {
+        let p = Policy::default();
+        // 2**70 and -2**70: far past and far future of any clock, read exactly.
+        assert_eq!(check(&p, r#"{"exp":1180591620717411303424}"#), Ok(()));
+        assert_eq!(
+            kind(check(&p, r#"{"exp":-1180591620717411303424}"#)),
+            Kind::Expired
+        );
+        assert_eq!(
+            kind(check(&p, r#"{"nbf":1180591620717411303424}"#)),
+            Kind::NotYetValid
+        );
+        assert_eq!(check(&p, r#"{"iat":-1180591620717411303424}"#), Ok(()));
+    }
+
+    #[test]
+    fn integers_beyond_the_double_range_are_refused() {
+        let p = Policy::default();
+        let huge = format!("1{}", "0".repeat(400));
+        for claim in ["exp", "nbf", "iat"] {
+            for sign in ["", "-"] {
+                let err = check(&p, &format!(r#"{{"{claim}":{sign}{huge}}}"#)).unwrap_err();
+                assert_eq!(err.kind, Kind::InvalidClaim, "{claim} {sign}");
+                assert_eq!(err.claim.as_deref(), Some(claim));
+                assert_eq!(err.message, "time claim is out of range");
+            }
+        }
+    }
+
+    #[test]
     fn validate_refuses_weak_config() {
-        assert!(Policy {
-            leeway: 301.0,
-            ..Policy::default()
+        for (policy, message) in [
+            (
+                Policy {
+                    leeway: 301.0,
+                    ..Policy::default()
+                },
+                "leeway above 300 seconds defeats expiry",
+            ),
+            (
+                Policy {
+                    leeway: -1.0,
+                    ..Policy::default()
+                },
+                "leeway must be a non-negative number of seconds",
+            ),
+            (
+                Policy {
+                    audience: Some(vec![]),
+                    ..Policy::default()
+                },
+                "audience must be non-empty strings",
+            ),
+        ] {
+            let err = policy.validate().unwrap_err();
+            assert_eq!(err.kind, Kind::Configuration);
+            assert_eq!(err.message, message);
         }
-        .validate()
-        .is_err());
-        assert!(Policy {
-            leeway: -1.0,
-            ..Policy::default()
-        }
-        .validate()
-        .is_err());
-        assert!(Policy {
-            audience: Some(vec![]),
-            ..Policy::default()
-        }
-        .validate()
-        .is_err());
+        assert_eq!(Policy::default().validate(), Ok(()));
     }
 }
