@@ -59,10 +59,21 @@ def test_decide(snapshot: Snapshot | None, grace: float, outcome: Outcome):
     assert rules.decide(snapshot, NOW, grace) is outcome
 
 
-def test_refusals_carry_their_codes():
-    assert isinstance(rules.refusal(Outcome.UNKNOWN), kt.InvalidRefresh)
-    assert isinstance(rules.refusal(Outcome.EXPIRED), kt.ExpiredRefresh)
-    assert isinstance(rules.refusal(Outcome.REVOKED), kt.RevokedRefresh)
+@pytest.mark.parametrize(
+    ("outcome", "error", "code"),
+    [
+        (Outcome.UNKNOWN, kt.InvalidRefresh, "refresh_invalid"),
+        (Outcome.EXPIRED, kt.ExpiredRefresh, "refresh_expired"),
+        (Outcome.REVOKED, kt.RevokedRefresh, "refresh_revoked"),
+    ],
+)
+def test_refusals_carry_their_codes(outcome, error, code):
+    refusal = rules.refusal(outcome)
+    assert type(refusal) is error
+    assert refusal.code == code
+
+
+def test_allowed_outcomes_are_not_refused():
     for allowed in (Outcome.ROTATE, Outcome.GRACE_RETRY, Outcome.REPLAY):
         assert rules.refusal(allowed) is None
 
