@@ -7,7 +7,6 @@ import asyncio
 import hashlib
 import os
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -182,21 +181,17 @@ def test_a_clock_stepping_back_refetches(
     expect_revoked(v, tok)
 
 
-def test_concurrent_watermarks_keep_the_latest(make_store: Any, clock: Clock) -> None:
+def test_concurrent_watermarks_keep_the_latest(
+    make_store: Any, clock: Clock, in_threads: Any
+) -> None:
     values = [clock.now - 1000 + i for i in range(16)]
-    barrier = threading.Barrier(8)
 
     def raise_some(offset: int) -> None:
         revocations = kt.Revocations(make_store(), clock=clock)
-        barrier.wait()
         for value in values[offset::8]:
-            revocations.revoke_subject("user-1", before=value)
+            assert revocations.revoke_subject("user-1", before=value) == value
 
-    threads = [threading.Thread(target=raise_some, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(raise_some, 8)
     check = kt.Revocations(make_store(), clock=clock)
     latest = max(values)
     assert check.is_revoked({"sub": "user-1", "iat": latest - 0.5})
