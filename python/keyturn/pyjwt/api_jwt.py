@@ -1,425 +1,481 @@
-"""A PyJWT-shaped front door: swap ``import jwt`` for ``from keyturn import pyjwt as jwt``.
+"""``PyJWT`` and ``encode``/``decode``/``decode_complete`` (``jwt.api_jwt``).
 
-``encode``, ``decode``, ``decode_complete`` and ``get_unverified_header`` keep PyJWT 2's signatures
-and exception names for the algorithms keyturn supports (EdDSA, Ed25519, HS256/384/512). Every
-exception here is also the matching keyturn error, so ``except jwt.ExpiredSignatureError`` and
-``except keyturn.ExpiredToken`` catch the same failure.
-
-Where PyJWT is laxer than keyturn's policy, keyturn stays strict: the signature, ``exp``, ``nbf``
-and ``iat`` are always checked, tokens with duplicate JSON members or padded base64 are refused,
-and a PEM string is never used as an HMAC secret. ``docs/migrating-from-pyjwt.md`` lists every
-difference.
+Verification runs twice over: keyturn's core checks the signature and its own strict claim rules,
+then PyJWT's claim rules run on the result, so on every input this is at least as strict as both
+(``require`` counts a null claim as missing, ``exp`` is truncated to whole seconds as PyJWT does,
+``strict_aud`` takes one audience string). ``docs/migrating-from-pyjwt.md`` lists where keyturn is
+stricter than PyJWT.
 """
 
 from __future__ import annotations
 
 import base64
 import calendar
-import functools
-from collections.abc import Iterable, Mapping, Sequence
+import json
+import time
+import warnings
+from collections.abc import Container, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from keyturn import _core
-from keyturn._core import HmacKey, SigningKey, VerifyingKey
-from keyturn.errors import (
-    AlgorithmNotAllowed,
-    ConfigurationError,
-    ExpiredToken,
-    InvalidAudience,
-    InvalidClaim,
-    InvalidIssuer,
-    InvalidKey,
-    InvalidSignature,
-    KeyturnError,
-    MalformedToken,
-    MissingClaim,
-    NotYetValid,
-    TokenError,
-    UnknownKey,
+from keyturn.errors import InvalidAudience, KeyturnError
+from keyturn.pyjwt import _keys
+from keyturn.pyjwt.api_jwk import PyJWK
+from keyturn.pyjwt.api_jws import get_unverified_header, token_bytes
+from keyturn.pyjwt.exceptions import (
+    DecodeError,
+    ExpiredSignatureError,
+    ImmatureSignatureError,
+    InvalidAlgorithmError,
+    InvalidAudienceError,
+    InvalidIssuedAtError,
+    InvalidIssuerError,
+    InvalidJTIError,
+    InvalidOptionError,
+    InvalidSubjectError,
+    InvalidTokenError,
+    MissingRequiredClaimError,
+    translate,
+)
+from keyturn.pyjwt.warnings import RemovedInPyjwt3Warning
+
+__all__ = ["SUPPORTED_ALGORITHMS", "PyJWT", "decode", "decode_complete", "encode"]
+
+#: What the shim hands to the core. RS*/PS*/ES* go through the same path as EdDSA (PEM, OpenSSH,
+#: cryptography objects, JWKs); until the core supports them it refuses them (see the guide).
+SUPPORTED_ALGORITHMS = (
+    "EdDSA",
+    "Ed25519",
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
 )
 
-__all__ = [
-    "DecodeError",
-    "ExpiredSignatureError",
-    "ImmatureSignatureError",
-    "InvalidAlgorithmError",
-    "InvalidAudienceError",
-    "InvalidIssuedAtError",
-    "InvalidIssuerError",
-    "InvalidJTIError",
-    "InvalidKeyError",
-    "InvalidSignatureError",
-    "InvalidSubjectError",
-    "InvalidTokenError",
-    "MissingRequiredClaimError",
-    "PyJWTError",
-    "decode",
-    "decode_complete",
-    "encode",
-    "get_unverified_header",
-]
-
-SUPPORTED_ALGORITHMS = ("EdDSA", "Ed25519", "HS256", "HS384", "HS512")
-
-# Options that would switch off a check keyturn's policy always makes.
-_ALWAYS_ON = ("verify_signature", "verify_exp", "verify_nbf", "verify_iat", "verify_aud")
+_DEFAULT_OPTIONS: dict[str, Any] = {
+    "verify_signature": True,
+    "verify_exp": True,
+    "verify_nbf": True,
+    "verify_iat": True,
+    "verify_aud": True,
+    "verify_iss": True,
+    "verify_sub": True,
+    "verify_jti": True,
+    "require": [],
+    "strict_aud": False,
+    "enforce_minimum_key_length": False,
+}
+# Checks keyturn makes whenever it verifies a signature; turning one off is refused.
+_ALWAYS_ON = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud")
+# PyJWT switches these off with verify_signature unless the caller sets them.
+_FOLLOW_SIGNATURE = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss")
+_FOLLOW_SIGNATURE_ALSO = ("verify_sub", "verify_jti")
 _TIME_CLAIMS = ("exp", "iat", "nbf")
+_ALGORITHM_UNSET = "__keyturn_algorithm_unset__"
 
 
-# --- PyJWT's exception names, each also the matching keyturn error --------------------------------
+# --- helpers --------------------------------------------------------------------------------------
 
 
-class PyJWTError(KeyturnError):
-    """Base class of every ``keyturn.pyjwt`` exception (PyJWT's name)."""
+def _merge_options(base: Mapping[str, Any], options: Mapping[str, Any] | None) -> dict[str, Any]:
+    """PyJWT's merge: without ``verify_signature`` the claim checks default to off."""
+    given = dict(options or {})
+    if not given.get("verify_signature", True):
+        for name in (*_FOLLOW_SIGNATURE, *_FOLLOW_SIGNATURE_ALSO):
+            given.setdefault(name, False)
+    return {**base, **given}
 
 
-# Each class states its ``code``: with two parents the MRO could otherwise pick the wrong one
-# (``InvalidSignatureError`` reaches ``MalformedToken`` through ``DecodeError`` first).
-
-
-class InvalidTokenError(PyJWTError, TokenError):
-    """The token was rejected."""
-
-    code = TokenError.code
-
-
-class DecodeError(InvalidTokenError, MalformedToken):
-    """The token is not a well-formed compact JWS/JWT."""
-
-    code = MalformedToken.code
-
-
-class InvalidSignatureError(DecodeError, InvalidSignature):
-    """The signature does not verify."""
-
-    code = InvalidSignature.code
-
-
-class ExpiredSignatureError(InvalidTokenError, ExpiredToken):
-    """The token has expired."""
-
-    code = ExpiredToken.code
-
-
-class ImmatureSignatureError(InvalidTokenError, NotYetValid):
-    """The token is not valid yet (``nbf`` or ``iat`` in the future)."""
-
-    code = NotYetValid.code
-
-
-class InvalidAudienceError(InvalidTokenError, InvalidAudience):
-    """The ``aud`` claim does not match."""
-
-    code = InvalidAudience.code
-
-
-class InvalidIssuerError(InvalidTokenError, InvalidIssuer):
-    """The ``iss`` claim does not match."""
-
-    code = InvalidIssuer.code
-
-
-class InvalidIssuedAtError(InvalidTokenError, InvalidClaim):
-    """The ``iat`` claim is not a number."""
-
-    code = InvalidClaim.code
-
-
-class InvalidSubjectError(InvalidTokenError, InvalidClaim):
-    """The ``sub`` claim is not a string or does not match."""
-
-    code = InvalidClaim.code
-
-
-class InvalidJTIError(InvalidTokenError, InvalidClaim):
-    """The ``jti`` claim is not a string."""
-
-    code = InvalidClaim.code
-
-
-class MissingRequiredClaimError(InvalidTokenError, MissingClaim):
-    """A required claim is absent (``.claim`` names it)."""
-
-    code = MissingClaim.code
-
-
-class InvalidAlgorithmError(InvalidTokenError, AlgorithmNotAllowed):
-    """The token's algorithm is not allowed (or not supported by keyturn)."""
-
-    code = AlgorithmNotAllowed.code
-
-
-class InvalidKeyError(PyJWTError, InvalidKey):
-    """The key is not usable for this algorithm."""
-
-    code = InvalidKey.code
-
-
-# Most specific keyturn class first: the first match in a raised error's MRO wins.
-_TRANSLATION: dict[type[KeyturnError], type[PyJWTError]] = {
-    InvalidSignature: InvalidSignatureError,
-    UnknownKey: InvalidSignatureError,
-    AlgorithmNotAllowed: InvalidAlgorithmError,
-    ExpiredToken: ExpiredSignatureError,
-    NotYetValid: ImmatureSignatureError,
-    InvalidIssuer: InvalidIssuerError,
-    InvalidAudience: InvalidAudienceError,
-    MissingClaim: MissingRequiredClaimError,
-    MalformedToken: DecodeError,
-    TokenError: InvalidTokenError,
-    InvalidKey: InvalidKeyError,
-}
-
-
-# A plain InvalidClaim becomes PyJWT's name for that claim's error.
-_CLAIM_TRANSLATION: dict[str | None, type[PyJWTError]] = {
-    "sub": InvalidSubjectError,
-    "jti": InvalidJTIError,
-    "iat": InvalidIssuedAtError,
-}
-
-
-def _translate(error: KeyturnError) -> KeyturnError:
-    if isinstance(error, PyJWTError):
-        return error
-    for cls in type(error).__mro__:
-        target = _TRANSLATION.get(cls)
-        if cls is InvalidClaim:
-            target = _CLAIM_TRANSLATION.get(error.claim, InvalidTokenError)
-        if target is not None:
-            translated = target(str(error), claim=error.claim)
-            translated.code = error.code  # the core's precise reason (e.g. key_unknown) survives
-            return translated
-    return error
-
-
-# --- keys -----------------------------------------------------------------------------------------
-
-
-def _as_bytes(key: str | bytes) -> bytes:
-    return key.encode("utf-8") if isinstance(key, str) else bytes(key)
-
-
-def _is_pem(data: bytes) -> bool:
-    return data.lstrip().startswith(b"-----BEGIN ")
-
-
-def _refuse_asymmetric_text(data: bytes) -> None:
-    # PyJWT refuses these too: an SSH public key must never become an HMAC secret.
-    if data.startswith((b"ssh-", b"ecdsa-sha2-")):
-        raise InvalidKeyError("an SSH public key cannot be used as an HMAC secret")
-
-
-def _from_cryptography(key: object) -> SigningKey | VerifyingKey | None:
-    """Accept pyca/cryptography Ed25519 key objects, as PyJWT does, without depending on it."""
+def _json_claims(payload: Mapping[str, Any], json_encoder: type[json.JSONEncoder] | None) -> Any:
+    """The payload as PyJWT would serialize it (``json_encoder``, tuples as lists, int keys as
+    strings), read back so that keyturn's encoder signs exactly that."""
     try:
-        from cryptography.hazmat.primitives.asymmetric import ed25519
-    except ImportError:
-        return None
-    if isinstance(key, ed25519.Ed25519PrivateKey):
-        return SigningKey.from_seed(key.private_bytes_raw())
-    if isinstance(key, ed25519.Ed25519PublicKey):
-        return VerifyingKey.from_bytes(key.public_bytes_raw())
-    return None
+        text = json.dumps(payload, separators=(",", ":"), cls=json_encoder, allow_nan=False)
+    except ValueError:
+        raise TypeError("NaN and infinity cannot be encoded: they are not JSON") from None
+    return json.loads(text)
 
 
-def _signing_key(key: object) -> SigningKey | HmacKey:
-    if isinstance(key, (SigningKey, HmacKey)):
-        return key
-    if isinstance(key, (str, bytes)):
-        data = _as_bytes(key)
-        if _is_pem(data):
-            return SigningKey.from_pem(data)
-        _refuse_asymmetric_text(data)
-        return HmacKey(data)
-    converted = _from_cryptography(key)
-    if isinstance(converted, SigningKey):
-        return converted
-    raise InvalidKeyError(f"cannot sign with a {type(key).__name__}")
-
-
-@functools.lru_cache(maxsize=32)
-def _public_pem(data: bytes) -> VerifyingKey:
-    # A service passes the same public key on every call; parse it once. Private PEMs are never
-    # cached: a module-level cache would keep secret material alive.
-    return VerifyingKey.from_pem(data)
-
-
-def _verifying_key(key: object, kid: str | None) -> VerifyingKey | HmacKey:
-    """The caller's single key, bound to the token's ``kid``: like PyJWT, an explicit key is used
-    whatever ``kid`` the token names."""
-    if isinstance(key, (str, bytes)):
-        data = _as_bytes(key)
-        if not _is_pem(data):
-            _refuse_asymmetric_text(data)
-            return HmacKey(data, kid=kid)
-        key = SigningKey.from_pem(data) if b"PRIVATE KEY" in data else _public_pem(data)
-    elif not isinstance(key, (SigningKey, VerifyingKey, HmacKey)):
-        key = _from_cryptography(key)
-    if isinstance(key, SigningKey):
-        key = key.public_key
-    if isinstance(key, VerifyingKey):
-        return key if kid is None else key.with_kid(kid)
-    if isinstance(key, HmacKey):
-        return key
-    raise InvalidKeyError("unsupported key type for verification")
-
-
-# --- encode ---------------------------------------------------------------------------------------
-
-
-def _timestamp(value: object) -> object:
-    if isinstance(value, datetime):
-        return calendar.timegm(value.utctimetuple())
-    return value
-
-
-def encode(
-    payload: Mapping[str, Any],
-    key: object,
-    algorithm: str = "HS256",
-    headers: Mapping[str, Any] | None = None,
-) -> str:
-    """Sign ``payload`` like ``jwt.encode``: ``typ: JWT`` header, ``datetime`` times as integers."""
-    if not isinstance(payload, Mapping):
-        raise TypeError(
-            "Expecting a mapping object, as JWT only supports JSON objects as payloads."
-        )
-    claims = {
-        name: _timestamp(value) if name in _TIME_CLAIMS else value
-        for name, value in payload.items()
-    }
+def _encode_headers(
+    headers: Mapping[str, Any] | None, sort_headers: bool
+) -> tuple[str | None, dict[str, Any]]:
     header = dict(headers or {})
-    alg = header.pop("alg", None) or algorithm
-    if not header.get("typ", True):
-        # PyJWT leaves a falsy typ out; keyturn's encode leaves out a typ of None.
-        header["typ"] = None
-    if alg not in SUPPORTED_ALGORITHMS:
-        raise NotImplementedError(f"Algorithm {alg!r} is not supported by keyturn")
-    try:
-        return _core.encode(claims, _signing_key(key), alg=alg, headers=header)
-    except KeyturnError as error:
-        raise _translate(error) from None
-
-
-# --- decode ---------------------------------------------------------------------------------------
-
-
-def get_unverified_header(jwt: str | bytes) -> dict[str, Any]:
-    """The token's header, parsed strictly but NOT verified: never trust it for a decision."""
-    try:
-        header, _ = _core.unverified_parts(jwt)
-    except KeyturnError as error:
-        raise _translate(error) from None
+    alg = header.pop("alg", None)
     if "kid" in header and not isinstance(header["kid"], str):
         raise InvalidTokenError("Key ID header parameter must be a string")
-    return header
+    if not header.get("typ", True):
+        header["typ"] = None  # PyJWT leaves a falsy typ out; keyturn's encode leaves out None
+    header.setdefault("kid", None)  # PyJWT writes a kid only when the caller gives one
+    if sort_headers:
+        header = dict(sorted(header.items()))
+    return alg, header
 
 
-def _string_list(value: str | Iterable[str] | None, name: str) -> list[str] | None:
-    if value is None:
-        return None
-    values = [value] if isinstance(value, str) else list(value)
-    if not values or not all(isinstance(item, str) for item in values):
-        raise TypeError(f"{name} must be a string or an iterable of strings")
-    return values
-
-
-def _checked_options(options: Mapping[str, Any] | None) -> dict[str, Any]:
-    merged: dict[str, Any] = {"require": [], "strict_aud": False, **(options or {})}
-    for name in _ALWAYS_ON:
-        if merged.get(name, True) is False:
-            raise ConfigurationError(
-                f"keyturn.pyjwt never turns off {name}: keyturn always verifies it "
-                "(use get_unverified_header() to look at a token without trusting it)"
-            )
-    return merged
-
-
-def _check_strict_audience(
-    claims: Mapping[str, Any], audience: list[str] | None, options: Mapping[str, Any]
-) -> None:
-    """PyJWT's ``strict_aud``: one expected audience and a plain-string ``aud`` claim."""
-    if not options["strict_aud"] or audience is None:
-        return
-    if len(audience) != 1 or not isinstance(claims.get("aud"), str):
-        raise InvalidAudienceError("Invalid audience (strict)")
-
-
-def _check_subject(claims: Mapping[str, Any], subject: str | None) -> None:
-    # The core has already refused a non-string sub; PyJWT's subject= adds an exact match.
-    if subject is not None and claims.get("sub") != subject:
-        raise InvalidSubjectError("Invalid subject")
-
-
-def _signature_bytes(jwt: str | bytes) -> bytes:
-    raw = jwt.encode("ascii") if isinstance(jwt, str) else jwt
+def _signature_bytes(raw: bytes) -> bytes:
     segment = raw.rsplit(b".", 1)[1]
     return base64.urlsafe_b64decode(segment + b"=" * (-len(segment) % 4))
 
 
-def decode_complete(
-    jwt: str | bytes,
-    key: object = "",
-    algorithms: Sequence[str] | None = None,
-    options: Mapping[str, Any] | None = None,
+def _audience_list(audience: object) -> list[str] | None:
+    if audience is None:
+        return None
+    if isinstance(audience, str):
+        return [audience]
+    if not isinstance(audience, Iterable):
+        raise TypeError("audience must be a string, iterable or None")
+    if isinstance(audience, (bytes, bytearray)):
+        # PyJWT iterates bytes as ints and never matches; a str is what was meant.
+        raise InvalidAudienceError("audience must be a string or an iterable of strings")
+    return [item for item in audience if isinstance(item, str)]
+
+
+def _issuer_list(issuer: object) -> list[str] | None:
+    if isinstance(issuer, str):
+        return [issuer]
+    if isinstance(issuer, Iterable) and not isinstance(issuer, (bytes, bytearray)):
+        strings = [item for item in issuer if isinstance(item, str)]
+        return strings or None
+    return None  # another Container: PyJWT's membership test below does the work
+
+
+_TIME_NAMES = {"iat": "Issued At", "nbf": "Not Before", "exp": "Expiration Time"}
+
+
+def _whole_seconds(claims: Mapping[str, Any], name: str, error: type[Exception]) -> int:
+    try:
+        return int(claims[name])
+    except (ValueError, TypeError, OverflowError):
+        raise error(f"{_TIME_NAMES[name]} claim ({name}) must be an integer.") from None
+
+
+# --- PyJWT's claim rules, run after (and in addition to) the core's ------------------------------
+
+
+def _check_required(claims: Mapping[str, Any], required: Iterable[str]) -> None:
+    for claim in required:
+        if claims.get(claim) is None:  # PyJWT: a null claim is a missing claim
+            raise MissingRequiredClaimError(claim)
+
+
+def _check_times(
+    claims: Mapping[str, Any], options: Mapping[str, Any], now: float, leeway: float
+) -> None:
+    # As PyJWT: each time truncated to whole seconds (exp = 100.999 has expired at 100.0).
+    iat = "iat" in claims and options["verify_iat"]
+    if iat and _whole_seconds(claims, "iat", InvalidIssuedAtError) > now + leeway:
+        raise ImmatureSignatureError("The token is not yet valid (iat)")
+    nbf = "nbf" in claims and options["verify_nbf"]
+    if nbf and _whole_seconds(claims, "nbf", DecodeError) > now + leeway:
+        raise ImmatureSignatureError("The token is not yet valid (nbf)")
+    exp = "exp" in claims and options["verify_exp"]
+    if exp and _whole_seconds(claims, "exp", DecodeError) <= now - leeway:
+        raise ExpiredSignatureError("Signature has expired")
+
+
+def _check_audience(claims: Mapping[str, Any], audience: object, strict: bool) -> None:
+    if audience is None:
+        if claims.get("aud"):
+            raise InvalidAudienceError("Invalid audience")
+        return
+    if not claims.get("aud"):
+        raise MissingRequiredClaimError("aud")
+    found = claims["aud"]
+    if strict:
+        if not isinstance(audience, str):
+            raise InvalidAudienceError("Invalid audience (strict)")
+        if not isinstance(found, str):
+            raise InvalidAudienceError("Invalid claim format in token (strict)")
+        if audience != found:
+            raise InvalidAudienceError("Audience doesn't match (strict)")
+        return
+    found_list = [found] if isinstance(found, str) else found
+    if not isinstance(found_list, list) or not all(isinstance(a, str) for a in found_list):
+        raise InvalidAudienceError("Invalid claim format in token")
+    expected = _audience_list(audience) or []
+    if not any(a in found_list for a in expected):
+        raise InvalidAudienceError("Audience doesn't match")
+
+
+def _check_issuer(claims: Mapping[str, Any], issuer: object) -> None:
+    if issuer is None:
+        return
+    if "iss" not in claims:
+        raise MissingRequiredClaimError("iss")
+    found = claims["iss"]
+    if not isinstance(found, str):
+        raise InvalidIssuerError("Payload Issuer (iss) must be a string")
+    if isinstance(issuer, str):
+        matched = found == issuer
+    elif isinstance(issuer, Container):
+        matched = found in issuer
+    else:
+        raise InvalidIssuerError('Issuer param must be "str" or "Container[str]"')
+    if not matched:
+        raise InvalidIssuerError("Invalid issuer")
+
+
+def _check_subject_and_jti(
+    claims: Mapping[str, Any], options: Mapping[str, Any], subject: str | None
+) -> None:
+    if options["verify_sub"] and "sub" in claims:
+        if not isinstance(claims["sub"], str):
+            raise InvalidSubjectError("Subject must be a string")
+        if subject is not None and claims["sub"] != subject:
+            raise InvalidSubjectError("Invalid subject")
+    if options["verify_jti"] and "jti" in claims and not isinstance(claims["jti"], str):
+        raise InvalidJTIError("JWT ID must be a string")
+
+
+def _pyjwt_claim_rules(
+    claims: Mapping[str, Any],
+    options: Mapping[str, Any],
     *,
-    audience: str | Iterable[str] | None = None,
-    subject: str | None = None,
-    issuer: str | Iterable[str] | None = None,
-    leeway: float | timedelta = 0,
-) -> dict[str, Any]:
-    """Verify ``jwt`` like ``jwt.decode_complete``: ``{"header", "payload", "signature"}``."""
-    checked = _checked_options(options)
+    audience: object,
+    issuer: object,
+    subject: str | None,
+    leeway: float,
+) -> None:
+    if audience is not None and not isinstance(audience, (str, Iterable)):
+        raise TypeError("audience must be a string, iterable or None")
+    _check_required(claims, options["require"])
+    _check_times(claims, options, time.time(), leeway)
+    if options["verify_iss"]:
+        _check_issuer(claims, issuer)
+    if options["verify_aud"]:
+        _check_audience(claims, audience, options["strict_aud"])
+    _check_subject_and_jti(claims, options, subject)
+
+
+# --- the PyJWT class ------------------------------------------------------------------------------
+
+
+class PyJWT:
+    """PyJWT's ``PyJWT``: ``PyJWT(options=...)`` sets default options for its methods."""
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self.options: dict[str, Any] = _merge_options(_DEFAULT_OPTIONS, options)
+
+    def encode(
+        self,
+        payload: dict[str, Any],
+        key: object,
+        algorithm: str | None = _ALGORITHM_UNSET,
+        headers: Mapping[str, Any] | None = None,
+        json_encoder: type[json.JSONEncoder] | None = None,
+        sort_headers: bool = True,
+    ) -> str:
+        """Sign ``payload`` like ``jwt.encode``: ``typ: JWT`` header, ``datetime`` times as ints."""
+        if not isinstance(payload, dict):
+            raise TypeError(
+                "Expecting a dict object, as JWT only supports JSON objects as payloads."
+            )
+        claims = {
+            name: calendar.timegm(value.utctimetuple())
+            if name in _TIME_CLAIMS and isinstance(value, datetime)
+            else value
+            for name, value in payload.items()
+        }
+        if "iss" in claims and not isinstance(claims["iss"], str):
+            raise TypeError("Issuer (iss) must be a string.")
+        header_alg, header = _encode_headers(headers, sort_headers)
+        alg = header_alg or self._encode_algorithm(key, algorithm)
+        if alg not in SUPPORTED_ALGORITHMS:
+            raise NotImplementedError(f"Algorithm {alg!r} is not supported by keyturn")
+        body = _json_claims(claims, json_encoder)
+        header = _json_claims(header, json_encoder)
+        try:
+            return _core.encode(body, _keys.signing_key(key, alg), alg=alg, headers=header)
+        except KeyturnError as error:
+            raise translate(error) from None
+
+    @staticmethod
+    def _encode_algorithm(key: object, algorithm: str | None) -> str:
+        if algorithm == _ALGORITHM_UNSET:
+            return key.algorithm_name if isinstance(key, PyJWK) else "HS256"
+        if algorithm is None:
+            # PyJWT would write an unsigned "none" token; keyturn never does.
+            raise NotImplementedError("Algorithm 'none' is not supported by keyturn")
+        return algorithm
+
+    def decode_complete(
+        self,
+        jwt: str | bytes,
+        key: object = "",
+        algorithms: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+        verify: bool | None = None,
+        detached_payload: bytes | None = None,
+        audience: str | Iterable[str] | None = None,
+        issuer: str | Container[str] | None = None,
+        subject: str | None = None,
+        leeway: float | timedelta = 0,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Verify ``jwt`` like ``jwt.decode_complete``: ``{"header", "payload", "signature"}``."""
+        _warn_legacy_arguments("decode_complete", kwargs, verify, options)
+        if detached_payload is not None:
+            raise DecodeError("keyturn does not support detached payloads (b64: false)")
+        merged = _merge_options(self.options, options)
+        seconds = leeway.total_seconds() if isinstance(leeway, timedelta) else leeway
+        raw = token_bytes(jwt)
+        header = get_unverified_header(raw)
+        if merged["verify_signature"]:
+            header, claims = self._verified(
+                raw, header, key, algorithms, merged, seconds, audience, issuer
+            )
+        else:
+            claims = self._unverified(raw)
+        _pyjwt_claim_rules(
+            claims, merged, audience=audience, issuer=issuer, subject=subject, leeway=seconds
+        )
+        return {"header": header, "payload": claims, "signature": _signature_bytes(raw)}
+
+    def decode(
+        self,
+        jwt: str | bytes,
+        key: object = "",
+        algorithms: Sequence[str] | None = None,
+        options: Mapping[str, Any] | None = None,
+        verify: bool | None = None,
+        detached_payload: bytes | None = None,
+        audience: str | Iterable[str] | None = None,
+        subject: str | None = None,
+        issuer: str | Container[str] | None = None,
+        leeway: float | timedelta = 0,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Verify ``jwt`` like ``jwt.decode`` and return its claims."""
+        _warn_legacy_arguments("decode", kwargs, None, options)
+        complete = self.decode_complete(
+            jwt,
+            key,
+            algorithms,
+            options,
+            verify=verify,
+            detached_payload=detached_payload,
+            audience=audience,
+            subject=subject,
+            issuer=issuer,
+            leeway=leeway,
+        )
+        payload: dict[str, Any] = complete["payload"]
+        return payload
+
+    @staticmethod
+    def _unverified(raw: bytes) -> dict[str, Any]:
+        """``verify_signature: False``: the claims, parsed strictly, checked for nothing."""
+        try:
+            _, claims = _core.unverified_parts(raw)
+        except KeyturnError as error:
+            raise translate(error) from None
+        return claims
+
+    @staticmethod
+    def _verified(
+        raw: bytes,
+        header: Mapping[str, Any],
+        key: object,
+        algorithms: Sequence[str] | None,
+        options: Mapping[str, Any],
+        leeway: float,
+        audience: object,
+        issuer: object,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        for name in _ALWAYS_ON:
+            if not options[name]:
+                raise InvalidOptionError(
+                    f"keyturn.pyjwt never turns off {name} while verifying: keyturn always "
+                    'checks it (options={"verify_signature": False} reads a token unverified)'
+                )
+        alg = _token_algorithm(header, key, algorithms)
+        audiences = _audience_list(audience)
+        try:
+            verifier = _core.CompiledVerifier(
+                [
+                    _keys.verifying_key(
+                        key,
+                        alg,
+                        header.get("kid"),
+                        enforce_length=bool(options["enforce_minimum_key_length"]),
+                    )
+                ],
+                algorithms=[alg],
+                issuer=_issuer_list(issuer) if options["verify_iss"] else None,
+                audience=audiences or None,
+                leeway=leeway,
+                require=[],  # PyJWT's `require` (null counts as missing) runs afterwards
+            )
+            return verifier.verify_complete(raw)
+        except InvalidAudience as error:
+            raise _audience_error(raw, audience, options, error) from None
+        except KeyturnError as error:
+            raise translate(error) from None
+
+
+def _token_algorithm(
+    header: Mapping[str, Any], key: object, algorithms: Sequence[str] | None
+) -> str:
+    """The token's ``alg``, which must be one the caller allows (never taken on trust)."""
+    if not algorithms and isinstance(key, PyJWK):
+        algorithms = [key.algorithm_name]
     if not algorithms:
         raise DecodeError(
             'It is required that you pass in a value for the "algorithms" argument '
             "when calling decode()."
         )
-    audiences = _string_list(audience, "audience")
+    alg = header.get("alg")
+    if not isinstance(alg, str) or alg not in algorithms:
+        raise InvalidAlgorithmError("The specified alg value is not allowed")
+    if alg not in SUPPORTED_ALGORITHMS:
+        raise InvalidAlgorithmError("Algorithm not supported")
+    return alg
+
+
+def _audience_error(
+    raw: bytes, audience: object, options: Mapping[str, Any], error: KeyturnError
+) -> Exception:
+    """PyJWT's class and message for an ``aud`` the core refused (an absent or empty one with
+    ``audience=`` given is a missing claim). The core checks the signature before any claim, so
+    the payload read here is genuine."""
+    claims = _core.unverified_parts(raw)[1]
     try:
-        kid = get_unverified_header(jwt).get("kid")
-        allowed = [alg for alg in algorithms if alg in SUPPORTED_ALGORITHMS]
-        if not allowed:
-            raise InvalidAlgorithmError("none of the allowed algorithms is supported by keyturn")
-        verifier = _core.CompiledVerifier(
-            [_verifying_key(key, kid)],
-            algorithms=allowed,
-            issuer=_string_list(issuer, "issuer") if checked.get("verify_iss", True) else None,
-            audience=audiences,
-            leeway=leeway.total_seconds() if isinstance(leeway, timedelta) else leeway,
-            require=list(checked["require"]),
+        _check_audience(claims, audience, bool(options["strict_aud"]))
+    except (InvalidAudienceError, MissingRequiredClaimError) as pyjwt_error:
+        return pyjwt_error
+    return translate(error)  # refused by keyturn's stricter rule alone
+
+
+def _warn_legacy_arguments(
+    name: str, kwargs: Mapping[str, Any], verify: bool | None, options: Mapping[str, Any] | None
+) -> None:
+    """PyJWT warns (it does not fail) on unknown keyword arguments and the legacy ``verify``."""
+    if kwargs:
+        warnings.warn(
+            f"passing additional kwargs to {name}() is deprecated and will be removed in "
+            f"pyjwt version 3. Unsupported kwargs: {tuple(kwargs)}",
+            RemovedInPyjwt3Warning,
+            stacklevel=3,
         )
-        header, claims = verifier.verify_complete(jwt)
-    except KeyturnError as error:
-        raise _translate(error) from None
-    _check_strict_audience(claims, audiences, checked)
-    _check_subject(claims, subject)
-    return {"header": header, "payload": claims, "signature": _signature_bytes(jwt)}
+    verify_signature = (options or {}).get("verify_signature", True)
+    if verify is not None and verify != verify_signature:
+        warnings.warn(
+            "The `verify` argument to `decode` does nothing in PyJWT 2.0 and newer. "
+            "The equivalent is setting `verify_signature` to False in the `options` dictionary. "
+            "This invocation has a mismatch between the kwarg and the option entry.",
+            category=DeprecationWarning,
+            stacklevel=3,
+        )
 
 
-def decode(
-    jwt: str | bytes,
-    key: object = "",
-    algorithms: Sequence[str] | None = None,
-    options: Mapping[str, Any] | None = None,
-    *,
-    audience: str | Iterable[str] | None = None,
-    subject: str | None = None,
-    issuer: str | Iterable[str] | None = None,
-    leeway: float | timedelta = 0,
-) -> dict[str, Any]:
-    """Verify ``jwt`` like ``jwt.decode`` and return its claims."""
-    complete = decode_complete(
-        jwt,
-        key,
-        algorithms,
-        options,
-        audience=audience,
-        subject=subject,
-        issuer=issuer,
-        leeway=leeway,
-    )
-    payload: dict[str, Any] = complete["payload"]
-    return payload
+_jwt_global_obj = PyJWT()
+encode = _jwt_global_obj.encode
+decode_complete = _jwt_global_obj.decode_complete
+decode = _jwt_global_obj.decode
