@@ -46,6 +46,10 @@ section "actionlint + shellcheck"
 section "pytest tests/"
 run_pytest "$py" tests
 
+section "PyJWT's own test suite against keyturn.pyjwt"
+# Fails on any failure outside scripts/pyjwt_expected_failures.txt (docs/migrating-from-pyjwt.md).
+"$py" scripts/pyjwt_suite.py
+
 section "benches (smoke: each benchmark once, untimed)"
 run_pytest "$py" benches -o 'python_files=bench_*.py' --benchmark-disable
 
