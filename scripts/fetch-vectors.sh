@@ -30,4 +30,6 @@ done
 fetch cctv_ed25519vectors.json "$cctv/ed25519vectors.json"
 
 # Each file must match its recorded hash, so a wrong pin fails here rather than in a test.
-(cd "$dir" && sha256sum --check --strict "$root/tests/vectors.sha256")
+# (macOS has shasum where Linux and Git for Windows have sha256sum; both read the same lines.)
+if command -v sha256sum >/dev/null; then check=(sha256sum); else check=(shasum -a 256); fi
+(cd "$dir" && "${check[@]}" --check --strict "$root/tests/vectors.sha256")
