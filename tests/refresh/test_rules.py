@@ -87,7 +87,7 @@ def test_plan_rotation_spends_the_presented_token():
 def test_plan_grace_retry_supersedes_the_head():
     snapshot = _snapshot(used_at=NOW - 1, head=B, prev=A)
     rotation = rules.plan_rotation(snapshot, Outcome.GRACE_RETRY, C, NOW, 60)
-    assert (rotation.expected_head, rotation.prev_hash) == (B, A)
+    assert (rotation.expected_head, rotation.prev_hash) == (B, None)  # the one retry is used up
 
 
 def test_no_plan_for_a_refusal():
