@@ -1,5 +1,5 @@
-"""Fixtures shared by every test directory: the conformance vectors, and worker threads whose
-failures fail the test.
+"""Fixtures shared by every test directory: the conformance vectors, worker threads whose
+failures fail the test, and the end-of-run summary of skips (one line per reason).
 
 The vectors (Wycheproof, CCTV; DESIGN.md "Reference material") are never copied into the
 repository. They are read from ``$KEYTURN_VECTORS``, by default ``../shared/vectors`` beside the
@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -127,3 +128,21 @@ def run_in_threads(work: Callable[[int], None], count: int) -> None:
 def in_threads() -> Callable[[Callable[[int], None], int], None]:
     """``in_threads(work, count)``: see :func:`run_in_threads`."""
     return run_in_threads
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """One line per skip reason with its count (pyproject's ``-rfE`` lists failures and errors
+    only): a run without PostgreSQL/Redis prints two lines, not a hundred identical ones."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    reasons = Counter(_skip_reason(report) for report in skipped)
+    if reasons:
+        terminalreporter.section("skipped, by reason", sep="-")
+    for reason, count in sorted(reasons.items(), key=lambda item: (-item[1], item[0])):
+        terminalreporter.write_line(f"{count:5d} skipped: {reason}")
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    longrepr = report.longrepr
+    if isinstance(longrepr, tuple):  # (path, line, "Skipped: reason"), as pytest records skips
+        return str(longrepr[2]).removeprefix("Skipped: ")
+    return str(longrepr)
