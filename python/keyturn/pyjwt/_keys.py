@@ -16,6 +16,7 @@ import base64
 import functools
 import json
 import re
+import sys
 import warnings
 from typing import Any
 
@@ -125,6 +126,14 @@ def _checked_secret(key: object) -> bytes:
     return data
 
 
+def _caller_level() -> int:
+    """The ``stacklevel`` that points a warning at the first frame outside keyturn.pyjwt."""
+    frame, level = sys._getframe(1), 1
+    while frame.f_back is not None and frame.f_globals.get("__name__", "").startswith(__package__):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
 def _short_secret_for_verification(data: bytes, alg: str, enforce: bool) -> bytes:
     """A short secret verifies, with InsecureKeyLengthWarning, as PyJWT lets it; signing refuses.
 
@@ -139,7 +148,7 @@ def _short_secret_for_verification(data: bytes, alg: str, enforce: bool) -> byte
         )
         if enforce:
             raise InvalidKeyError(message)
-        warnings.warn(message, InsecureKeyLengthWarning, stacklevel=5)
+        warnings.warn(message, InsecureKeyLengthWarning, stacklevel=_caller_level())
     return data.ljust(MIN_HMAC_SECRET, b"\0")
 
 
