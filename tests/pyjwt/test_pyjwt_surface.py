@@ -282,3 +282,13 @@ def test_short_secret_warning_points_at_the_caller() -> None:
             kt_jwt.decode(token, "s" * 20, algorithms=["HS256"])
     assert [w.category for w in caught] == [kt_jwt.InsecureKeyLengthWarning]
     assert caught[0].filename == __file__
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [("1", "Invalid payload string: must be a json object"), ("nope", "Invalid payload string")],
+)
+def test_payload_refusals_keep_pyjwt_wording(lib: Any, payload: str, message: str) -> None:
+    with pytest.raises(lib.DecodeError, match=f"^{message}"):
+        lib.decode(signed({"alg": "HS256"}, payload), SECRET, algorithms=["HS256"])
