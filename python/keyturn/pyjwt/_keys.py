@@ -24,11 +24,29 @@ from keyturn.errors import KeyturnError
 from keyturn.pyjwt.exceptions import InvalidKeyError, translate
 from keyturn.pyjwt.warnings import InsecureKeyLengthWarning
 
-__all__ = ["signing_key", "verifying_key"]
+__all__ = ["SUPPORTED_ALGORITHMS", "signing_key", "verifying_key"]
 
-# keyturn's HmacKey refuses shorter secrets; see _short_secret_for_verification for why padding a
-# shorter one up to this length verifies exactly what the original secret signed.
-MIN_HMAC_SECRET = 32
+#: What the shim hands to the core. RS*/PS*/ES* go through the same path as EdDSA (PEM, OpenSSH,
+#: cryptography objects, JWKs); until the core supports them it refuses them (see the guide).
+SUPPORTED_ALGORITHMS = (
+    "EdDSA",
+    "Ed25519",
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+)
+
+# keyturn's HmacKey wants at least the digest size for each algorithm; see
+# _short_secret_for_verification for why padding a shorter secret verifies what it signed.
 _DIGEST_SIZE = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 _BOM = "\ufeff"
@@ -72,8 +90,8 @@ def _short_secret_for_verification(data: bytes, alg: str, enforce: bool) -> byte
     """A short secret verifies, with InsecureKeyLengthWarning, as PyJWT lets it; signing refuses.
 
     HMAC pads a key shorter than the hash block (64 or 128 bytes) with zero bytes (RFC 2104 §2),
-    so ``secret + zeros`` up to 32 bytes gives the same MAC as ``secret``: keyturn's HmacKey can
-    verify tokens signed with an old short secret without lowering its own minimum.
+    so ``secret + zeros`` up to the digest size gives the same MAC as ``secret``: keyturn's
+    HmacKey can verify tokens signed with an old short secret without lowering its own minimum.
     """
     if len(data) < _DIGEST_SIZE[alg]:
         message = (
@@ -83,7 +101,7 @@ def _short_secret_for_verification(data: bytes, alg: str, enforce: bool) -> byte
         if enforce:
             raise InvalidKeyError(message)
         warnings.warn(message, InsecureKeyLengthWarning, stacklevel=_caller_level())
-    return data.ljust(MIN_HMAC_SECRET, b"\0")
+    return data.ljust(_DIGEST_SIZE[alg], b"\0")
 
 
 # --- asymmetric keys ------------------------------------------------------------------------------
@@ -221,14 +239,22 @@ def verifying_key(
     key = _unwrap(key)
     try:
         if alg.startswith("HS"):
-            if isinstance(key, HmacKey):
-                return key
-            data = _checked_secret(key)
-            if len(data) < _DIGEST_SIZE[alg]:
-                data = _short_secret_for_verification(data, alg, enforce_length)
-            return HmacKey(data, kid=kid)
+            if not isinstance(key, HmacKey):
+                data = _checked_secret(key)
+                if len(data) < _DIGEST_SIZE[alg]:
+                    data = _short_secret_for_verification(data, alg, enforce_length)
+                key = HmacKey(data, kid=kid)
+            _check_fits(key, alg)
+            return key
         converted = _asymmetric(key)
     except KeyturnError as error:
         raise translate(error) from None
     public = converted.public_key if isinstance(converted, SigningKey) else converted
+    _check_fits(public, alg)
     return public if kid is None else public.with_kid(kid)
+
+
+def _check_fits(key: VerifyingKey | HmacKey, alg: str) -> None:
+    """As PyJWT: a key of the wrong type or size for the token's algorithm is a key error."""
+    if alg not in key.algorithms:
+        raise InvalidKeyError(f"this key cannot verify {alg} tokens")
