@@ -11,11 +11,13 @@ from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from keyturn.errors import ConfigurationError, StoreError
+from keyturn.refresh.stores.postgres import dsn_unless_pool
 from keyturn.revocation import Found
 from keyturn.revocation_stores import _sql
 
 if TYPE_CHECKING:
     import psycopg
+    import psycopg_pool
 
 __all__ = ["PostgresRevocationStore"]
 
@@ -33,7 +35,14 @@ class PostgresRevocationStore:
 
     blocking: ClassVar[bool] = True
 
-    def __init__(self, dsn: str, *, pool_size: int = 4, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.ConnectionPool[Any] | None = None,
+        pool_size: int = 4,
+        timeout: float = 5.0,
+    ) -> None:
         if pool_size < 1 or timeout <= 0:
             raise ConfigurationError("pool_size must be >= 1 and timeout > 0")
         try:
@@ -45,8 +54,10 @@ class PostgresRevocationStore:
                 "pip install keyturn[postgres]"
             ) from None
         self._error: type[Exception] = psycopg.Error
-        self._pool: psycopg_pool.ConnectionPool[Any] = psycopg_pool.ConnectionPool(
-            dsn,
+        # A pool of the caller's (one pool for every store of a backend) stays theirs to close.
+        self._owns_pool = pool is None
+        self._pool: psycopg_pool.ConnectionPool[Any] = pool or psycopg_pool.ConnectionPool(
+            dsn_unless_pool(dsn, pool),
             open=True,
             min_size=1,
             max_size=pool_size,
@@ -88,7 +99,8 @@ class PostgresRevocationStore:
         return self._run(delete, transaction=True)
 
     def close(self) -> None:
-        self._pool.close()
+        if self._owns_pool:
+            self._pool.close()
 
     def _run(
         self, operation: Callable[[psycopg.Cursor[Any]], T], *, transaction: bool = False

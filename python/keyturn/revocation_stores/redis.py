@@ -50,6 +50,7 @@ class RedisRevocationStore:
             ) from None
         self._error: type[Exception] = redis.RedisError
         # A URL, or the caller's client (a RedisCluster too: every write is one key).
+        self._owns_client = client is None
         self._client = connect(redis.Redis, url, client, timeout)
         self._raise = self._client.register_script(_RAISE)
 
@@ -88,7 +89,8 @@ class RedisRevocationStore:
         return 0
 
     def close(self) -> None:
-        self._client.close()
+        if self._owns_client:  # a caller's client stays the caller's to close
+            self._client.close()
 
     def _set(self, key: str, value: float, keep_until: float) -> None:
         args = (repr(value), int(keep_until * 1000))

@@ -43,6 +43,14 @@ def _drivers() -> tuple[ModuleType, ModuleType]:
     return psycopg, psycopg_pool
 
 
+def dsn_unless_pool(dsn: str | None, pool: object) -> str:
+    """The DSN to open a pool on, when the caller gave a DSN and no pool of their own."""
+    if (dsn is None) == (pool is None):
+        raise ConfigurationError("give a PostgreSQL DSN or an existing pool (one of the two)")
+    assert dsn is not None
+    return dsn
+
+
 def _schema_flow() -> Flow[Stmt, None]:
     yield _SCHEMA_LOCK
     yield from _sql.ensure_schema(_DDL)
@@ -73,11 +81,19 @@ class _PostgresBase:
 class PostgresStore(_PostgresBase):
     """Refresh tokens in PostgreSQL, for services running on several machines."""
 
-    def __init__(self, dsn: str, *, pool_size: int = 10, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.ConnectionPool[Any] | None = None,
+        pool_size: int = 10,
+        timeout: float = 5.0,
+    ) -> None:
         super().__init__(pool_size, timeout)
         self._schema_lock = threading.Lock()
-        self._pool: psycopg_pool.ConnectionPool[Any] = self._pool_module.ConnectionPool(
-            dsn, open=True, **self._options
+        self._owns_pool = pool is None
+        self._pool: psycopg_pool.ConnectionPool[Any] = pool or self._pool_module.ConnectionPool(
+            dsn_unless_pool(dsn, pool), open=True, **self._options
         )
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
@@ -102,7 +118,8 @@ class PostgresStore(_PostgresBase):
         return self._run(_sql.purge_batch(now, limit))
 
     def close(self) -> None:
-        self._pool.close()
+        if self._owns_pool:  # a caller's pool stays the caller's to close
+            self._pool.close()
 
     def _run(self, flow: Flow[Stmt, T], *, transaction: bool = True) -> T:
         if not self._schema_ready:
@@ -126,11 +143,22 @@ class PostgresStore(_PostgresBase):
 class AsyncPostgresStore(_PostgresBase):
     """The same store for asyncio (``AsyncTokenService``); the pool opens on first use."""
 
-    def __init__(self, dsn: str, *, pool_size: int = 10, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.AsyncConnectionPool[Any] | None = None,
+        pool_size: int = 10,
+        timeout: float = 5.0,
+    ) -> None:
         super().__init__(pool_size, timeout)
         self._schema_lock: asyncio.Lock | None = None
-        self._pool: psycopg_pool.AsyncConnectionPool[Any] = self._pool_module.AsyncConnectionPool(
-            dsn, open=False, **self._options
+        self._owns_pool = pool is None
+        self._pool: psycopg_pool.AsyncConnectionPool[Any] = (
+            pool
+            or self._pool_module.AsyncConnectionPool(
+                dsn_unless_pool(dsn, pool), open=False, **self._options
+            )
         )
         self._opened = False
 
@@ -156,7 +184,8 @@ class AsyncPostgresStore(_PostgresBase):
         return await self._run(_sql.purge_batch(now, limit))
 
     async def close(self) -> None:
-        await self._pool.close()
+        if self._owns_pool:  # a caller's pool stays the caller's to close
+            await self._pool.close()
 
     async def _run(self, flow: Flow[Stmt, T], *, transaction: bool = True) -> T:
         if not self._schema_ready:

@@ -228,6 +228,7 @@ class RedisStore(_RedisBase):
     ) -> None:
         super().__init__(retention)
         self._redis = _driver()
+        self._owns_client = client is None
         self._client = connect(self._redis.Redis, url, client, timeout)
         self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
 
@@ -253,7 +254,8 @@ class RedisStore(_RedisBase):
         return self._run(self._layout.purge_batch(now, limit))
 
     def close(self) -> None:
-        self._client.close()
+        if self._owns_client:  # a caller's client stays the caller's to close
+            self._client.close()
 
     def _run(self, flow: Flow[Request, T]) -> T:
         try:
@@ -291,6 +293,7 @@ class AsyncRedisStore(_RedisBase):
     ) -> None:
         super().__init__(retention)
         self._redis = _driver()
+        self._owns_client = client is None
         self._client = connect(self._redis.asyncio.Redis, url, client, timeout)
         self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
 
@@ -316,7 +319,8 @@ class AsyncRedisStore(_RedisBase):
         return await self._run(self._layout.purge_batch(now, limit))
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._owns_client:  # a caller's client stays the caller's to close
+            await self._client.aclose()
 
     async def _run(self, flow: Flow[Request, T]) -> T:
         try:
