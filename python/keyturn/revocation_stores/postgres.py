@@ -10,7 +10,8 @@ import threading
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from keyturn.errors import ConfigurationError, StoreError
+from keyturn._store_errors import postgres_address, server_failure
+from keyturn.errors import ConfigurationError
 from keyturn.refresh.stores.postgres import dsn_unless_pool
 from keyturn.revocation import Found
 from keyturn.revocation_stores import _sql
@@ -114,7 +115,8 @@ class PostgresRevocationStore:
                 with connection.transaction():
                     return operation(cursor)
         except self._error as exc:
-            raise StoreError(f"PostgreSQL revocation store failed: {type(exc).__name__}") from exc
+            where = postgres_address(self._pool.conninfo)
+            raise server_failure("PostgreSQL revocation store", where, exc) from exc
 
     def _ensure_schema(self) -> None:
         with self._schema_lock:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar, TypeVar
 
-from keyturn.errors import ConfigurationError, StoreError
+from keyturn._store_errors import redis_address, server_failure
+from keyturn.errors import ConfigurationError
 from keyturn.refresh.stores.redis import connect
 from keyturn.revocation import Found
 
@@ -100,4 +101,5 @@ class RedisRevocationStore:
         try:
             return operation()
         except self._error as exc:
-            raise StoreError(f"Redis revocation store failed: {type(exc).__name__}") from exc
+            where = redis_address(self._client)
+            raise server_failure("Redis revocation store", where, exc) from exc

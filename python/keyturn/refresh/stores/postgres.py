@@ -15,6 +15,7 @@ import threading
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from keyturn._store_errors import postgres_address, server_failure
 from keyturn.errors import ConfigurationError, StoreError
 from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
@@ -69,13 +70,14 @@ class _PostgresBase:
             "kwargs": {"connect_timeout": max(1, round(timeout)), "autocommit": True},
         }
         self._schema_ready = False
+        self._where = "the PostgreSQL server"  # host:port, once the pool is known
 
     def __repr__(self) -> str:
         # The DSN may hold a password: never shown.
         return f"{type(self).__name__}(<dsn hidden>)"
 
     def _failure(self, exc: BaseException) -> StoreError:
-        return StoreError(f"PostgreSQL store failed: {type(exc).__name__}")
+        return server_failure("PostgreSQL store", self._where, exc)
 
 
 class PostgresStore(_PostgresBase):
@@ -95,6 +97,7 @@ class PostgresStore(_PostgresBase):
         self._pool: psycopg_pool.ConnectionPool[Any] = pool or self._pool_module.ConnectionPool(
             dsn_unless_pool(dsn, pool), open=True, **self._options
         )
+        self._where = postgres_address(self._pool.conninfo)
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         self._run(_sql.create_family(family, token))
@@ -161,6 +164,7 @@ class AsyncPostgresStore(_PostgresBase):
             )
         )
         self._opened = False
+        self._where = postgres_address(self._pool.conninfo)
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         await self._run(_sql.create_family(family, token))

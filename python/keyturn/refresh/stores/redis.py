@@ -23,6 +23,7 @@ import json
 from types import ModuleType
 from typing import Any, NamedTuple, TypeVar
 
+from keyturn._store_errors import redis_address, server_failure
 from keyturn.errors import ConfigurationError, StoreError
 from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
@@ -205,14 +206,14 @@ class _RedisBase:
             raise ConfigurationError("retention must be >= 0 seconds")
         self._layout = _Layout(retention)
         self._user_scan: Any = None  # the scan_iter in progress, kept between purge batches
+        self._where = "the Redis server"  # host:port, once the client is known
 
     def __repr__(self) -> str:
         # The URL may hold a password: never shown.
         return f"{type(self).__name__}(<url hidden>)"
 
-    @staticmethod
-    def _failure(exc: BaseException) -> StoreError:
-        return StoreError(f"Redis store failed: {type(exc).__name__}")
+    def _failure(self, exc: BaseException) -> StoreError:
+        return server_failure("Redis store", self._where, exc)
 
 
 class RedisStore(_RedisBase):
@@ -230,6 +231,7 @@ class RedisStore(_RedisBase):
         self._redis = _driver()
         self._owns_client = client is None
         self._client = connect(self._redis.Redis, url, client, timeout)
+        self._where = redis_address(self._client)
         self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
@@ -295,6 +297,7 @@ class AsyncRedisStore(_RedisBase):
         self._redis = _driver()
         self._owns_client = client is None
         self._client = connect(self._redis.asyncio.Redis, url, client, timeout)
+        self._where = redis_address(self._client)
         self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
