@@ -28,6 +28,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple, Protocol
 
+from keyturn._limits import MAX_LEEWAY, MAX_TTL
 from keyturn.errors import ConfigurationError, TokenError, TokenRevoked
 
 __all__ = [
@@ -39,9 +40,9 @@ __all__ = [
 ]
 
 #: A revoked jti is kept this long past the token's ``exp``: the largest verifier leeway.
-JTI_MARGIN = 300.0
+JTI_MARGIN = float(MAX_LEEWAY)
 #: A watermark is kept this long: the longest default access-token life plus the largest leeway.
-SUBJECT_RETENTION = 86_400.0 + 300.0
+SUBJECT_RETENTION = float(MAX_TTL + MAX_LEEWAY)
 
 
 class Found(NamedTuple):

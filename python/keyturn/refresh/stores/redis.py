@@ -23,6 +23,7 @@ import json
 from types import ModuleType
 from typing import Any, NamedTuple, TypeVar
 
+from keyturn._limits import DAY
 from keyturn._store_errors import redis_address, server_failure
 from keyturn.errors import ConfigurationError, StoreError
 from keyturn.refresh._drive import Flow, adrive, drive
@@ -31,7 +32,6 @@ from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecor
 __all__ = ["AsyncRedisStore", "RedisStore"]
 
 T = TypeVar("T")
-DAY = 86400.0
 
 # Applies a planned rotation if the expected head is still the family's unused, unexpired head
 # and the family is not revoked. Returns 1 when applied (also when this very rotation was already
