@@ -40,8 +40,12 @@ def redis_address(client: Any) -> str:
     """``host:port`` (or the socket path) of a redis-py client; a cluster client's default node."""
     node = getattr(client, "get_default_node", None)
     if node is not None:
-        default = node()
-        return f"Redis Cluster via {default.host}:{default.port}"
+        default = node()  # None until an asyncio cluster client has connected
+        return (
+            "a Redis Cluster"
+            if default is None
+            else f"Redis Cluster via {default.host}:{default.port}"
+        )
     options = client.connection_pool.connection_kwargs
     if "path" in options:
         return str(options["path"])
