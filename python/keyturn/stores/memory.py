@@ -43,6 +43,8 @@ class MemoryStore:
         with self._lock:
             family = self._families.get(rotation.family_id)
             head = self._tokens.get(rotation.expected_head)
+            if family is not None and family.head_hash == rotation.successor.token_hash:
+                return True  # this very rotation, applied already: a retried call
             if (
                 family is None
                 or head is None
