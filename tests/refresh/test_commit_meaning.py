@@ -12,8 +12,9 @@ import pytest
 import keyturn as kt
 from keyturn.refresh import format as token_format
 from keyturn.refresh import rules
+from support import Clock
 
-from .conftest import Backend, Clock, MakeService
+from .conftest import Backend, MakeService
 
 
 def test_a_retried_rotation_is_applied_once_and_answered_alike(

@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 import keyturn as kt
-
-from .conftest import DSN_VAR, REDIS_VAR, server_env
+from support import DSN_VAR, REDIS_VAR, server_env
 
 ISSUER, AUDIENCE = "https://auth.test", "api.test"
 RING = kt.Keyring.generate()
