@@ -83,7 +83,7 @@ def iso(moment: float) -> str:
 def keys_init(args: argparse.Namespace) -> None:
     if os.path.exists(args.keyring):
         raise CommandError(f"{args.keyring} already exists; refusing to overwrite a keyring")
-    ring = Keyring.generate()
+    ring = Keyring.generate(alg=args.alg)
     ring.save(args.keyring)
     print(f"created {args.keyring} (mode 0600): current key {ring.current.kid}")
 
@@ -272,6 +272,13 @@ def _add_keys(commands: Any) -> None:
             parser.add_argument("kid", help="the key's kid (write -- before a kid starting with -)")
         if name == "list":
             parser.add_argument("--json", action="store_true")
+        if name == "init":
+            parser.add_argument(
+                "--alg",
+                default="EdDSA",
+                choices=["EdDSA", "Ed25519", "ES256", "ES384", "RS256", "PS256"],
+                help="signing algorithm of the keyring's keys (default EdDSA; RSA keys: 3072 bits)",
+            )
 
 
 def _add_token(commands: Any) -> None:
