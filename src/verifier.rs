@@ -331,8 +331,15 @@ mod tests {
             )
             .unwrap()
         };
-        // RS256 public key (its SPKI DER, 294 bytes) used as an HS256 secret.
-        let secret = Secret::new(&rsa.public().material.spki(), Some("k".into())).unwrap();
+        // The RS256 public key as an HS256 secret: its DER is refused as a secret outright, and
+        // its raw modulus (no recognisable shape) still never verifies under the RSA key.
+        let spki = Secret::new(&rsa.public().material.spki(), Some("k".into()));
+        assert_eq!(spki.err().unwrap().kind, Kind::InvalidKey);
+        let Some(Json::Str(n)) = rsa.public().jwk().get("n").cloned() else {
+            panic!("an RSA JWK has n");
+        };
+        let modulus = crate::b64::decode(n.as_bytes()).unwrap();
+        let secret = Secret::new(&modulus, Some("k".into())).unwrap();
         let forged = encode(&claims(), &SignKey::Hmac(&secret), Some("HS256"), None).unwrap();
         assert_eq!(
             refusal(&v(&rsa), forged.as_bytes()),

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl
 
-from keyturn.errors import JWKSError, RefreshError, StoreError, TokenError
+from keyturn.errors import ConfigurationError, JWKSError, RefreshError, StoreError, TokenError
 
 __all__ = ["BearerAuth", "RefreshCookie", "jwks_endpoint", "refresh_endpoints"]
 
@@ -133,6 +133,7 @@ class _Request:
     scope: Scope = field(repr=False)
     headers: dict[str, str] = field(repr=False)
     cookies: dict[str, str] = field(repr=False)
+    repeated_cookies: frozenset[str] = frozenset()  # names sent more than once
 
     @classmethod
     def of(cls, scope: Scope) -> _Request:
@@ -143,19 +144,29 @@ class _Request:
             # Repeated headers are joined (Cookie the way HTTP/2 splits it); a repeated
             # Authorization header therefore never verifies.
             headers[name] = f"{headers[name]}; {value}" if name in headers else value
-        return cls(scope, headers, _parse_cookies(headers.get("cookie", "")))
+        return cls(scope, headers, *_parse_cookies(headers.get("cookie", "")))
 
     def origin(self) -> str:
         return f"{self.scope.get('scheme', 'http')}://{self.headers.get('host', '')}"
 
 
-def _parse_cookies(header: str) -> dict[str, str]:
+def _parse_cookies(header: str) -> tuple[dict[str, str], frozenset[str]]:
+    """The first value of each cookie, and the names that came more than once.
+
+    A repeated name is how cookie tossing shows: another site (a sibling subdomain) planted a
+    cookie of that name beside ours, and which one comes first is up to the browser.
+    """
     cookies: dict[str, str] = {}
+    repeated: set[str] = set()
     for part in header.split(";"):
         name, sep, value = part.strip().partition("=")
-        if sep and name and name not in cookies:
+        if not (sep and name):
+            continue
+        if name in cookies:
+            repeated.add(name)
+        else:
             cookies[name] = value.strip().strip('"')
-    return cookies
+    return cookies, frozenset(repeated)
 
 
 async def _read_body(receive: Receive, limit: int = MAX_BODY_BYTES) -> bytes:
@@ -208,6 +219,14 @@ async def _unauthorized(send: Send, realm: str, error: TokenError | None) -> Non
 # --- bearer middleware ----------------------------------------------------------------------------
 
 
+def _public_prefix(prefix: object) -> str:
+    """A ``public`` entry without its trailing slash; ``"/"`` stays the root (``"" + "/"`` would
+    otherwise be a prefix of every path and silently switch authentication off)."""
+    if not isinstance(prefix, str) or not prefix.startswith("/"):
+        raise ConfigurationError(f"public paths must be strings starting with '/', not {prefix!r}")
+    return prefix.rstrip("/") or "/"
+
+
 class BearerAuth:
     """Verify ``Authorization: Bearer`` on every request and put the claims in
     ``scope["state"]["claims"]`` (``request.state.claims`` in Starlette and FastAPI).
@@ -216,7 +235,8 @@ class BearerAuth:
     ``WWW-Authenticate`` header; the wrapped app never sees the request. When the keys (a remote
     JWKS) or the revocation store cannot be reached, the request is refused with 503. ``public``
     lists path prefixes that pass through unauthenticated (``"/auth"`` covers ``/auth/...``, not
-    ``/authx``).
+    ``/authx``); ``"/"`` is the root path alone, never "everything" (to make every path public,
+    do not wrap the app).
     """
 
     def __init__(
@@ -232,10 +252,13 @@ class BearerAuth:
         self.app = app
         self.verifier = verifier
         self.realm = realm
-        self.public = tuple(prefix.rstrip("/") for prefix in public)
+        self.public = tuple(_public_prefix(prefix) for prefix in public)
 
     def _is_public(self, path: str) -> bool:
-        return any(path == prefix or path.startswith(prefix + "/") for prefix in self.public)
+        return any(
+            path == prefix or (prefix != "/" and path.startswith(prefix + "/"))
+            for prefix in self.public
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket") or self._is_public(scope.get("path", "")):
@@ -295,14 +318,35 @@ def _seconds_until(moment: float) -> int:
     return max(0, int(moment - time.time()))
 
 
+_HOST_PREFIX = "__Host-"
+
+
 @dataclass(frozen=True)
 class RefreshCookie:
-    """How browsers hold the refresh token: an httpOnly cookie scoped to the auth endpoints, plus a
-    readable double-submit CSRF cookie that same-origin JavaScript echoes in ``X-CSRF-Token``."""
+    """How browsers hold the refresh token: an httpOnly cookie, plus a readable double-submit CSRF
+    cookie that same-origin JavaScript echoes in ``X-CSRF-Token``.
 
-    name: str = "keyturn_refresh"
-    path: str = "/auth"
-    csrf_name: str = "keyturn_csrf"
+    Both names carry the ``__Host-`` prefix by default: a browser then accepts them only from this
+    very host (Secure, no Domain, Path=/), so a sibling subdomain cannot plant ("toss") a cookie of
+    the same name. The prefix requires ``Path=/``; to keep the refresh cookie off every other path
+    use ``RefreshCookie(name="__Secure-keyturn_refresh", path="/auth")``, which a sibling subdomain
+    can shadow (docs/asgi.md weighs the two). Either way, a request that carries either cookie
+    name twice is refused.
+    """
+
+    name: str = "__Host-keyturn_refresh"
+    path: str = "/"
+    csrf_name: str = "__Host-keyturn_csrf"
+
+    def __post_init__(self) -> None:
+        for name in (self.name, self.csrf_name):
+            if not name or any(c in name for c in ' =;,"\t\r\n') or not name.isascii():
+                raise ConfigurationError(f"cookie name {name!r} is not a valid cookie name")
+        if not self.path.startswith("/") or any(c in self.path for c in ";\r\n"):
+            raise ConfigurationError("cookie path must start with '/' and contain no ';'")
+        if self.name.startswith(_HOST_PREFIX) and self.path != "/":
+            # A browser silently drops a __Host- cookie with any other path: refuse it here.
+            raise ConfigurationError("a __Host- cookie must have path '/' (use __Secure- instead)")
 
     def set_cookies(self, refresh: str, expires_at: float) -> list[str]:
         """``Set-Cookie`` values for a freshly issued refresh token (login or rotation)."""
@@ -434,6 +478,10 @@ class _RefreshEndpoints:
         token = _token_from_body(body, request.headers.get("content-type", "").lower())
         if token is not None:
             return token, False
+        for name in (self.cookie.name, self.cookie.csrf_name):
+            if name in request.repeated_cookies:
+                # Which copy is ours is unknowable: rotating either could plant the other's.
+                raise _Reject(400, "invalid_request", f"cookie {name} sent more than once")
         cookie = request.cookies.get(self.cookie.name)
         if not cookie:
             raise _Reject(400, "invalid_request", "no refresh token in the body or cookie")
@@ -505,14 +553,14 @@ def refresh_endpoints(
     (``allowed_origins`` defaults to the request's own origin). ``logout-all`` needs a valid access
     token. ``verifier`` checks those access tokens; with ``revocations`` (the ``Revocations`` that
     verifier consults), ``logout-all`` also revokes every access token the user holds. The cookie
-    is scoped to ``prefix`` unless a ``cookie`` policy says otherwise; login code must set it with
-    the same policy.
+    policy defaults to ``RefreshCookie()`` (``__Host-`` names, Path=/); login code must set the
+    cookie with the same policy.
     """
     return _RefreshEndpoints(
         service,
         verifier,
         prefix=prefix,
-        cookie=cookie or RefreshCookie(path=prefix.rstrip("/") or "/"),
+        cookie=cookie or RefreshCookie(),
         allowed_origins=allowed_origins,
         revocations=revocations,
         app=app,

@@ -41,32 +41,83 @@ def missing_keyring(path: str) -> CommandError:
     return CommandError(f"no keyring at {path} (create one with: keyturn keys init)")
 
 
+def _not_a_keyring(path: str) -> CommandError | None:
+    """Say what the file is when it is clearly not a keyring, before any permission check: a JWKS
+    or a PEM key given to --keyring is a mix-up to explain, not a mode to fix."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(64 * 1024)
+    except OSError:
+        return None  # Keyring.load reports it
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if "-----BEGIN " in text:
+        return CommandError(
+            f"{path} is a PEM key, not a keyring: create a keyring with "
+            f"'keyturn keys init --keyring FILE' (keyturn keeps its keys in a JSON keyring)"
+        )
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return CommandError(
+            f"{path} is not a keyring (not JSON): create one with keyturn keys init"
+        )
+    if isinstance(document, dict) and "keys" in document and "format" not in document:
+        return CommandError(
+            f"{path} is a JWKS (public keys), not a keyring: verify with "
+            f"'keyturn token verify TOKEN --jwks {path}'"
+        )
+    return None
+
+
 def load_keyring(path: str) -> Keyring:
     try:
         return Keyring.load(path)
     except FileNotFoundError:
         raise missing_keyring(path) from None
+    except KeyturnError as error:
+        raise _not_a_keyring(path) or CommandError(f"{path}: {error}") from None
+
+
+_STORE_SCHEMES = "a SQLite file path, sqlite:///PATH, postgresql://, redis://, rediss:// or unix://"
 
 
 def open_store(url: str) -> Any:
     """A token store from ``--db``: a SQLite path, or a ``postgresql://`` / ``redis://`` URL."""
     from keyturn.refresh import stores
 
-    if url.startswith(("postgresql://", "postgres://")):
+    scheme, separator, _ = url.partition("://")
+    if scheme in ("postgresql", "postgres"):
         return stores.PostgresStore(url)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if scheme in ("redis", "rediss", "unix"):
         return stores.RedisStore(url)
-    return stores.SQLiteStore(url.removeprefix("sqlite:///"))
+    if separator and scheme != "sqlite":
+        raise CommandError(f"--db: unsupported scheme {scheme!r}; use {_STORE_SCHEMES}")
+    path = url.removeprefix("sqlite:///")
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise CommandError(f"--db: directory {directory} does not exist (create it first)")
+    return stores.SQLiteStore(path)
+
+
+MAX_TTL = 86400
 
 
 def make_issuer(args: argparse.Namespace, ring: Keyring | KeyringFile) -> Issuer:
+    if args.ttl > MAX_TTL:
+        raise CommandError(
+            f"--ttl {args.ttl} is over {MAX_TTL} seconds (one day); access tokens should live "
+            "minutes: use a shorter --ttl and a refresh token (--db) for long sessions"
+        )
     return Issuer(ring, issuer=args.issuer, audience=args.audience, ttl=args.ttl)
 
 
 def read_token(value: str) -> str:
     """``-`` reads the token from stdin, which keeps it out of shell history and ``ps``."""
-    token = sys.stdin.readline() if value == "-" else value
-    return token.strip()
+    token = (sys.stdin.readline() if value == "-" else value).strip()
+    if not token:
+        where = "on stdin" if value == "-" else "given"
+        raise CommandError(f"no token {where}: pass the token, or pipe it into 'token ... -'")
+    return token
 
 
 def print_json(value: object) -> None:
@@ -83,6 +134,9 @@ def iso(moment: float) -> str:
 def keys_init(args: argparse.Namespace) -> None:
     if os.path.exists(args.keyring):
         raise CommandError(f"{args.keyring} already exists; refusing to overwrite a keyring")
+    directory = os.path.dirname(args.keyring) or "."
+    if not os.path.isdir(directory):
+        raise CommandError(f"--keyring: directory {directory} does not exist (create it first)")
     ring = Keyring.generate(alg=args.alg)
     ring.save(args.keyring)
     print(f"created {args.keyring} (mode 0600): current key {ring.current.kid}")
@@ -252,9 +306,10 @@ def _claims_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_keys(commands: Any) -> None:
-    keys = commands.add_parser("keys", help="manage a signing keyring").add_subparsers(
-        dest="action", required=True
-    )
+    group = commands.add_parser("keys", help="manage a signing keyring")
+    # `keyturn keys --keyring X list` as well as `keyturn keys list --keyring X`
+    group.add_argument("--keyring", dest="group_keyring", help=argparse.SUPPRESS)
+    keys = group.add_subparsers(dest="action", required=True)
     actions: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
         "init": (keys_init, "create a new keyring file"),
         "rotate": (keys_rotate, "next key starts signing; current becomes previous"),
@@ -347,6 +402,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "group_keyring", None) and args.keyring == DEFAULT_KEYRING:
+        args.keyring = args.group_keyring
     try:
         args.handler(args)
         sys.stdout.flush()  # a closed pipe must fail here, inside the handler below

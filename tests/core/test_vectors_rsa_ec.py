@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import base64
 import collections
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 import keyturn as kt
-
-from ..conftest import load_vectors
 
 #: file -> (JWS alg, {(result, verified): count}). "acceptable" vectors (legacy encodings the
 #: standard tolerates) are refused: the stricter choice.
@@ -80,11 +79,11 @@ def _group_jwk(group: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_wycheproof_through_jwk_import(name: str) -> None:
+def test_wycheproof_through_jwk_import(vectors: Callable[[str], Any], name: str) -> None:
     alg, expected = EXPECTED[name]
-    vectors = load_vectors(name)
+    loaded = vectors(name)
     outcomes: collections.Counter[tuple[str, bool]] = collections.Counter()
-    for group in vectors["testGroups"]:
+    for group in loaded["testGroups"]:
         key = kt.VerifyingKey.from_jwk(_group_jwk(group))
         assert alg in key.algorithms
         if key.kty == "EC":
@@ -94,12 +93,12 @@ def test_wycheproof_through_jwk_import(name: str) -> None:
             assert got == (case["result"] == "valid"), (name, case["tcId"], case["comment"])
             outcomes[(case["result"], got)] += 1
     assert outcomes == expected
-    assert sum(outcomes.values()) == vectors["numberOfTests"]
+    assert sum(outcomes.values()) == loaded["numberOfTests"]
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_wycheproof_pem_and_jwk_forms_agree(name: str) -> None:
-    for group in load_vectors(name)["testGroups"]:
+def test_wycheproof_pem_and_jwk_forms_agree(vectors: Callable[[str], Any], name: str) -> None:
+    for group in vectors(name)["testGroups"]:
         from_jwk = kt.VerifyingKey.from_jwk(_group_jwk(group))
         from_pem = kt.VerifyingKey.from_pem(group["publicKeyPem"], kid="none")
         from_der = kt.VerifyingKey.from_der(bytes.fromhex(group["publicKeyDer"]), kid="none")

@@ -9,13 +9,12 @@ keys are 1024 bits with a leading zero octet in ``n`` (skipped by default, usabl
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 
 from keyturn._jwks_parse import keys_from_jwks
-
-from ..conftest import load_vectors
 
 RSA_ALL = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
 
@@ -57,9 +56,9 @@ EXPECTED: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {
 
 
 @pytest.fixture(scope="module")
-def providers() -> dict[str, Any]:
-    vectors: dict[str, Any] = load_vectors("provider_metadata_jwks_2024-10.json")
-    return vectors
+def providers(vectors: Callable[[str], Any]) -> dict[str, Any]:
+    loaded: dict[str, Any] = vectors("provider_metadata_jwks_2024-10.json")
+    return loaded
 
 
 def _bytes(value: str) -> bytes:
