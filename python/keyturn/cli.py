@@ -20,7 +20,7 @@ from keyturn import _core
 from keyturn._keyfile import KeyringFile
 from keyturn.errors import KeyturnError, TokenError
 from keyturn.keyring import Keyring
-from keyturn.tokens import Issuer, Verifier
+from keyturn.tokens import DEFAULT_ALGORITHMS, Issuer, Verifier
 
 __all__ = ["main"]
 
@@ -230,17 +230,26 @@ def verification_keys(args: argparse.Namespace) -> Any:
 
 
 def token_verify(args: argparse.Namespace) -> None:
+    keys = verification_keys(args)
     verifier = Verifier(
-        keys=verification_keys(args),
+        keys=keys,
         issuer=args.issuer,
         audience=args.audience,
         leeway=args.leeway,
+        algorithms=args.algorithms or _algorithms(keys),
     )
     try:
         claims = verifier.verify(read_token(args.token))
     except TokenError as error:
         raise CommandError(f"token rejected: {error.code}: {error}") from None
     print_json(claims)
+
+
+def _algorithms(keys: object) -> tuple[str, ...]:
+    """A keyring's own algorithms (it may hold two while moving between them); else EdDSA."""
+    if isinstance(keys, Keyring):
+        return tuple(sorted({key.alg or key.algorithms[0] for key in keys.verification_keys()}))
+    return DEFAULT_ALGORITHMS
 
 
 def token_inspect(args: argparse.Namespace) -> None:
@@ -361,6 +370,12 @@ def _add_token(commands: Any) -> None:
     source.add_argument("--jwks", help="a JWKS file instead of the keyring")
     source.add_argument("--jwks-url", help="an issuer's JWKS URL instead of the keyring")
     verify.add_argument("--leeway", type=float, default=0, help="clock tolerance, seconds")
+    verify.add_argument(
+        "--alg",
+        action="append",
+        dest="algorithms",
+        help="an accepted algorithm (repeatable; default: the keyring's, or EdDSA/Ed25519)",
+    )
     verify.set_defaults(handler=token_verify)
 
     inspect = token.add_parser("inspect", help="show header and claims WITHOUT verifying")
