@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from keyturn._sqlite import ThreadConnections
-from keyturn.errors import StoreError
+from keyturn._store_errors import sqlite_failure
 from keyturn.refresh._drive import Flow, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 from keyturn.refresh.stores import _sql
@@ -71,8 +71,12 @@ class SQLiteStore:
     def _write(self, flow: Flow[Stmt, T]) -> T:
         return _guard(lambda: self._transaction(self._connections.get(), flow))
 
+    def _transaction(self, connection: sqlite3.Connection, flow: Flow[Stmt, T]) -> T:
+        with self._connections.write_lock:
+            return self._locked_transaction(connection, flow)
+
     @staticmethod
-    def _transaction(connection: sqlite3.Connection, flow: Flow[Stmt, T]) -> T:
+    def _locked_transaction(connection: sqlite3.Connection, flow: Flow[Stmt, T]) -> T:
         # IMMEDIATE takes the write lock up front: no deadlock upgrading a read lock later.
         connection.execute("BEGIN IMMEDIATE")
         try:
@@ -110,4 +114,4 @@ def _guard(operation: Callable[[], T]) -> T:
     try:
         return operation()
     except sqlite3.Error as exc:
-        raise StoreError(f"SQLite store failed: {type(exc).__name__}") from exc
+        raise sqlite_failure("SQLite store", exc) from exc
