@@ -61,6 +61,11 @@ def tokens() -> Iterator[str]:
         yield kt.encode(claims, ed, alg="Ed25519", headers={"typ": "at+jwt"})
         yield kt.encode(claims, hs, alg="HS256", headers={"typ": "at+jwt"})
     yield kt.encode(claim_sets()[0], ed)  # no typ
+    # The RSA and EC keys of the verify target are generated per run: these carry their kids
+    # ("rs", "es") and real signatures of other keys, so inputs reach aws-lc's verify paths.
+    for alg, kid in (("RS256", "rs"), ("PS256", "rs"), ("ES256", "es")):
+        key = kt.SigningKey.generate(kid=kid, alg=alg, bits=2048)
+        yield kt.encode(claim_sets()[0], key, headers={"typ": "at+jwt"})
     # Headers encode() refuses to write, signed by hand: the verifier must refuse them itself.
     for header in (
         {"alg": "EdDSA", "kid": "ed", "typ": "at+jwt", "crit": ["exp"], "exp": 1},
@@ -79,6 +84,10 @@ def jwks() -> Iterator[str]:
     yield json.dumps(ed.public_key.to_jwk())
     yield json.dumps(ed.to_jwk(private=True))
     yield json.dumps({**ed.public_key.to_jwk(), "use": "sig", "key_ops": ["verify"]})
+    for alg in ("RS256", "PS384", "ES256", "ES384", "ES512"):
+        key = kt.SigningKey.generate(alg=alg, bits=2048)
+        yield json.dumps(key.public_key.to_jwk())
+        yield json.dumps(key.to_jwk(private=True))
     if not VECTORS.is_dir():
         print(f"note: {VECTORS} is absent: JWK seeds from the vectors skipped", file=sys.stderr)
         return
@@ -88,6 +97,31 @@ def jwks() -> Iterator[str]:
     cctv = json.loads((VECTORS / "cctv_ed25519vectors.json").read_text())
     for key in sorted({vector["key"] for vector in cctv})[:64]:
         yield json.dumps({"kty": "OKP", "crv": "Ed25519", "x": _b64(bytes.fromhex(key))})
+    providers = json.loads((VECTORS / "provider_metadata_jwks_2024-10.json").read_text())
+    for provider in providers.values():
+        for jwk in provider["jwks"]["keys"]:
+            yield json.dumps(jwk)
+
+
+def key_files() -> Iterator[bytes]:
+    """PEM and DER of every key type and container: SPKI, PKCS#1, PKCS#8, SEC1."""
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+
+    none = ser.NoEncryption()
+    for private in (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048),
+        ec.generate_private_key(ec.SECP256R1()),
+        ec.generate_private_key(ec.SECP521R1()),
+    ):
+        public = private.public_key()
+        for encoding in (ser.Encoding.PEM, ser.Encoding.DER):
+            yield public.public_bytes(encoding, ser.PublicFormat.SubjectPublicKeyInfo)
+            yield private.private_bytes(encoding, ser.PrivateFormat.PKCS8, none)
+            yield private.private_bytes(encoding, ser.PrivateFormat.TraditionalOpenSSL, none)
+            if isinstance(public, rsa.RSAPublicKey):
+                yield public.public_bytes(encoding, ser.PublicFormat.PKCS1)
+    yield kt.SigningKey.from_seed(ED_SEED).to_pem()
 
 
 def jwk_sets() -> Iterator[str]:
@@ -146,6 +180,7 @@ def main(argv: list[str]) -> int:
     counts = {
         "verify": write(corpus / "verify", tokens()),
         "jwk": write(corpus / "jwk", jwks()),
+        "der": write(corpus / "der", key_files()),
         "jwks": write(corpus / "jwks", jwk_sets()),
         "json": write(corpus / "json", json_documents()),
         "claims": write(corpus / "claims", claims_inputs()),

@@ -10,7 +10,7 @@
 #   FUZZ_SECONDS    per target (default 60); FUZZ_JOBS targets at once (default 2)
 #   FUZZ_TIMEOUT    seconds one input may take before it counts as a hang (default 10)
 #   FUZZ_SANITIZER  for the Rust targets (default address; "none" turns it off)
-#   FUZZ_TARGETS    default: every target, rust:verify rust:jwk rust:json rust:claims rust:b64
+#   FUZZ_TARGETS    default: every target, rust:verify rust:jwk rust:der rust:json rust:claims rust:b64
 #                   py:verify py:jwk py:jwks py:pyjwt py:refresh
 #   KEYTURN_VENV    the venv with keyturn and its test extra installed (default .venv)
 #
@@ -28,7 +28,7 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-2}
 timeout=${FUZZ_TIMEOUT:-10}
 sanitizer=${FUZZ_SANITIZER:-address}
-targets=${FUZZ_TARGETS:-rust:verify rust:jwk rust:json rust:claims rust:b64 py:verify py:jwk py:jwks py:pyjwt py:refresh}
+targets=${FUZZ_TARGETS:-rust:verify rust:jwk rust:der rust:json rust:claims rust:b64 py:verify py:jwk py:jwks py:pyjwt py:refresh}
 cargo_fuzz_version=0.13.2
 
 export RUSTC_BOOTSTRAP=1 PYO3_PYTHON="$py"

@@ -50,6 +50,9 @@ pub struct Error {
     pub message: Cow<'static, str>,
     /// The claim a claim error is about (`exp`, `aud`, ...), exposed as `.claim` in Python.
     pub claim: Option<Cow<'static, str>>,
+    /// A code more precise than the class's own (`rsa_modulus_too_small`, ...), exposed as
+    /// `.code`; None keeps the class code.
+    pub code: Option<&'static str>,
 }
 
 impl Error {
@@ -58,6 +61,7 @@ impl Error {
             kind,
             message: message.into(),
             claim: None,
+            code: None,
         }
     }
 
@@ -70,7 +74,21 @@ impl Error {
             kind,
             message: message.into(),
             claim: Some(claim.into()),
+            code: None,
         }
+    }
+
+    /// An error whose `.code` names the exact rule that refused the input.
+    pub fn coded(kind: Kind, code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Error {
+            code: Some(code),
+            ..Error::new(kind, message)
+        }
+    }
+
+    /// `InvalidKey` naming the import rule that refused the key.
+    pub fn key(code: &'static str, message: impl Into<Cow<'static, str>>) -> Self {
+        Error::coded(Kind::InvalidKey, code, message)
     }
 
     pub fn malformed(message: impl Into<Cow<'static, str>>) -> Self {
@@ -107,6 +125,9 @@ pub mod py {
         let kwargs = PyDict::new(py);
         if let Some(claim) = &err.claim {
             kwargs.set_item("claim", claim.as_ref())?;
+        }
+        if let Some(code) = err.code {
+            kwargs.set_item("code", code)?;
         }
         class.call((err.message.as_ref(),), Some(&kwargs))
     }

@@ -167,7 +167,7 @@ impl Secret {
             Alg::HS256 => mac::<Hmac<Sha256>>(&self.bytes, message),
             Alg::HS384 => mac::<Hmac<Sha384>>(&self.bytes, message),
             Alg::HS512 => mac::<Hmac<Sha512>>(&self.bytes, message),
-            Alg::EdDSA | Alg::Ed25519 => unreachable!("algs holds HMAC algorithms only"),
+            _ => unreachable!("algs holds HMAC algorithms only"),
         })
     }
 

@@ -15,9 +15,33 @@ pub enum Alg {
     HS256,
     HS384,
     HS512,
+    RS256,
+    RS384,
+    RS512,
+    PS256,
+    PS384,
+    PS512,
+    ES256,
+    ES384,
+    ES512,
 }
 
-const ALL: [Alg; 5] = [Alg::EdDSA, Alg::Ed25519, Alg::HS256, Alg::HS384, Alg::HS512];
+const ALL: [Alg; 14] = [
+    Alg::EdDSA,
+    Alg::Ed25519,
+    Alg::HS256,
+    Alg::HS384,
+    Alg::HS512,
+    Alg::RS256,
+    Alg::RS384,
+    Alg::RS512,
+    Alg::PS256,
+    Alg::PS384,
+    Alg::PS512,
+    Alg::ES256,
+    Alg::ES384,
+    Alg::ES512,
+];
 
 impl Alg {
     /// Exact, case-sensitive match (RFC 7515 §4.1.1).
@@ -32,6 +56,15 @@ impl Alg {
             Alg::HS256 => "HS256",
             Alg::HS384 => "HS384",
             Alg::HS512 => "HS512",
+            Alg::RS256 => "RS256",
+            Alg::RS384 => "RS384",
+            Alg::RS512 => "RS512",
+            Alg::PS256 => "PS256",
+            Alg::PS384 => "PS384",
+            Alg::PS512 => "PS512",
+            Alg::ES256 => "ES256",
+            Alg::ES384 => "ES384",
+            Alg::ES512 => "ES512",
         }
     }
 
@@ -44,21 +77,41 @@ impl Alg {
             Alg::HS256 => 32,
             Alg::HS384 => 48,
             Alg::HS512 => 64,
-            Alg::EdDSA | Alg::Ed25519 => 0,
+            _ => 0,
         }
     }
 
-    fn bit(self) -> u8 {
-        1 << (self as u8)
+    /// The exact signature length, where the algorithm fixes one (RSA's follows the modulus).
+    pub fn signature_len(self) -> Option<usize> {
+        match self {
+            Alg::EdDSA | Alg::Ed25519 | Alg::ES256 => Some(64),
+            Alg::HS256 | Alg::HS384 | Alg::HS512 => Some(self.hmac_len()),
+            Alg::ES384 => Some(96),
+            Alg::ES512 => Some(132),
+            _ => None,
+        }
+    }
+
+    fn bit(self) -> u16 {
+        1 << (self as u16)
     }
 }
 
 /// A small set of algorithms (a bitmask in [`ALL`] order).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub struct AlgSet(u8);
+pub struct AlgSet(u16);
 
 impl AlgSet {
-    pub const ED25519: AlgSet = AlgSet((1 << Alg::EdDSA as u8) | (1 << Alg::Ed25519 as u8));
+    pub const ED25519: AlgSet = AlgSet((1 << Alg::EdDSA as u16) | (1 << Alg::Ed25519 as u16));
+    /// Every RSA algorithm: PKCS#1 v1.5 and PSS.
+    pub const RSA: AlgSet = AlgSet(
+        (1 << Alg::RS256 as u16)
+            | (1 << Alg::RS384 as u16)
+            | (1 << Alg::RS512 as u16)
+            | (1 << Alg::PS256 as u16)
+            | (1 << Alg::PS384 as u16)
+            | (1 << Alg::PS512 as u16),
+    );
 
     pub fn only(alg: Alg) -> AlgSet {
         AlgSet(alg.bit())
@@ -256,62 +309,62 @@ fn check_crit(header: &Object) -> Result<()> {
 /// A key the verifier can check signatures with.
 #[derive(Clone)]
 pub enum VerifyKey {
-    Ed25519(PublicKey),
+    /// Ed25519, RSA or EC: bound to the algorithms of its type.
+    Public(PublicKey),
     Hmac(Secret),
 }
 
 impl VerifyKey {
     pub fn kid(&self) -> Option<&str> {
         match self {
-            VerifyKey::Ed25519(k) => Some(&k.kid),
+            VerifyKey::Public(k) => Some(&k.kid),
             VerifyKey::Hmac(k) => k.kid.as_deref(),
         }
     }
 
-    /// The algorithms this key may verify: bound to its type (an Ed25519 key is never an HMAC
-    /// secret) and narrowed by its JWK `alg` or its length.
+    /// The algorithms this key may verify: bound to its type (a public key is never an HMAC
+    /// secret) and narrowed by its JWK `alg`, its curve, its size or its length.
     pub fn algs(&self) -> AlgSet {
         match self {
-            VerifyKey::Ed25519(k) => k.algs,
+            VerifyKey::Public(k) => k.algs,
             VerifyKey::Hmac(k) => k.algs,
         }
     }
 
     pub fn verify(&self, alg: Alg, signing_input: &[u8], signature: &[u8]) -> bool {
-        if !self.algs().contains(alg) {
-            return false;
-        }
         match self {
-            VerifyKey::Ed25519(k) => k.verify(signing_input, signature),
-            VerifyKey::Hmac(k) => k.verify(alg, signing_input, signature),
+            VerifyKey::Public(k) => k.verify(alg, signing_input, signature),
+            VerifyKey::Hmac(k) => {
+                self.algs().contains(alg) && k.verify(alg, signing_input, signature)
+            }
         }
     }
 }
 
 /// A key keyturn holds itself and can sign with.
 pub enum SignKey<'a> {
-    Ed25519(&'a PrivateKey),
+    Private(&'a PrivateKey),
     Hmac(&'a Secret),
 }
 
 impl SignKey<'_> {
     pub fn kid(&self) -> Option<&str> {
         match self {
-            SignKey::Ed25519(k) => Some(&k.kid),
+            SignKey::Private(k) => Some(&k.kid),
             SignKey::Hmac(k) => k.kid.as_deref(),
         }
     }
 
     pub fn algs(&self) -> AlgSet {
         match self {
-            SignKey::Ed25519(k) => k.algs,
+            SignKey::Private(k) => k.algs,
             SignKey::Hmac(k) => k.algs,
         }
     }
 
     pub fn sign(&self, alg: Alg, message: &[u8]) -> Result<Vec<u8>> {
         match self {
-            SignKey::Ed25519(k) => Ok(k.sign(message).to_vec()),
+            SignKey::Private(k) => k.sign(alg, message),
             SignKey::Hmac(k) => k.sign(alg, message),
         }
     }
@@ -514,13 +567,13 @@ mod tests {
 
     #[test]
     fn encode_refuses_reserved_headers() {
-        let sk = PrivateKey::generate(None);
+        let sk = PrivateKey::generate(None, None, 0).unwrap();
         for name in RESERVED_ON_ENCODE {
             let extra = json::parse_object(format!(r#"{{"{name}":"x"}}"#).as_bytes()).unwrap();
             assert_eq!(
                 refusal(encode(
                     &Object::new(),
-                    &SignKey::Ed25519(&sk),
+                    &SignKey::Private(&sk),
                     None,
                     Some(&extra)
                 )),
@@ -538,7 +591,7 @@ mod tests {
         let seed = b64::decode(b"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A").unwrap();
         let sk = PrivateKey::from_seed(&seed, None).unwrap();
         let input = b"eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc";
-        let sig = b64::encode(&sk.sign(input));
+        let sig = b64::encode(&sk.sign(Alg::EdDSA, input).unwrap());
         assert_eq!(sig, "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg");
     }
 }

@@ -1,16 +1,19 @@
-//! keyturn's Rust core: strict compact JWS with Ed25519 and HMAC, keys, claim checks and batch
-//! verification. Python owns policy and state; this crate runs the hot path.
+//! keyturn's Rust core: strict compact JWS with Ed25519, RSA, ECDSA and HMAC, keys, claim checks
+//! and batch verification. Python owns policy and state; this crate runs the hot path.
 
 pub mod b64;
 pub mod batch;
 pub mod cache;
 pub mod claims;
+pub mod der;
 pub mod digest;
+pub mod ec;
 pub mod errors;
 pub mod hmac;
 pub mod json;
 pub mod jws;
 pub mod keys;
+pub mod rsa;
 pub mod verifier;
 
 use pyo3::prelude::*;

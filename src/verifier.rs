@@ -55,8 +55,9 @@ impl KeySet {
                         return Err(Error::new(Kind::UnknownKey, "no key can verify this token"))
                     }
                     (Some(_), Some(_)) => {
-                        return Err(Error::new(
+                        return Err(Error::coded(
                             Kind::UnknownKey,
+                            "key_ambiguous",
                             "token has no kid and more than one key could verify it",
                         ))
                     }
@@ -199,8 +200,8 @@ pub fn unverified_parts(token: &[u8]) -> Result<(Object, Object)> {
 mod tests {
     use super::*;
     use crate::hmac::Secret;
-    use crate::json::Json;
-    use crate::jws::{encode, SignKey};
+    use crate::json::{self, Json};
+    use crate::jws::{encode, Alg, SignKey};
     use crate::keys::PrivateKey;
 
     fn claims() -> Object {
@@ -214,70 +215,159 @@ mod tests {
         Verifier::new(keys, AlgSet::ED25519, Policy::default(), MAX_TOKEN_BYTES).unwrap()
     }
 
+    /// The kind (and code, where one is set) of a refused token.
+    fn refusal(v: &Verifier, token: &[u8]) -> (Kind, Option<&'static str>) {
+        let err = v
+            .verify(token, 1000.0)
+            .err()
+            .expect("the token was accepted");
+        (err.kind, err.code)
+    }
+
     #[test]
     fn round_trip_and_tamper() {
-        let sk = PrivateKey::generate(None);
-        let token = encode(&claims(), &SignKey::Ed25519(&sk), None, None).unwrap();
-        let v = verifier(vec![VerifyKey::Ed25519(sk.public())]);
+        let sk = PrivateKey::generate(None, None, 0).unwrap();
+        let token = encode(&claims(), &SignKey::Private(&sk), None, None).unwrap();
+        let v = verifier(vec![VerifyKey::Public(sk.public())]);
         let out = v.verify(token.as_bytes(), 1000.0).unwrap();
         assert_eq!(out.claims, claims());
         let mut forged = token.clone().into_bytes();
         let n = forged.len();
         forged[n - 2] = if forged[n - 2] == b'A' { b'B' } else { b'A' };
-        assert_eq!(
-            v.verify(&forged, 1000.0).err().unwrap().kind,
-            Kind::InvalidSignature
-        );
-        assert_eq!(
-            v.verify(token.as_bytes(), 2000.0).err().unwrap().kind,
-            Kind::Expired
-        );
+        assert_eq!(refusal(&v, &forged), (Kind::InvalidSignature, None));
+        let err = v.verify(token.as_bytes(), 2000.0).err().unwrap();
+        assert_eq!(err.kind, Kind::Expired);
     }
 
     #[test]
     fn key_selection() {
-        let a = PrivateKey::generate(Some("a".into()));
-        let b = PrivateKey::generate(Some("b".into()));
+        let a = PrivateKey::generate(Some("a".into()), None, 0).unwrap();
+        let b = PrivateKey::generate(Some("b".into()), None, 0).unwrap();
         let v = verifier(vec![
-            VerifyKey::Ed25519(a.public()),
-            VerifyKey::Ed25519(b.public()),
+            VerifyKey::Public(a.public()),
+            VerifyKey::Public(b.public()),
         ]);
-        let token = encode(&claims(), &SignKey::Ed25519(&b), None, None).unwrap();
-        assert!(v.verify(token.as_bytes(), 1000.0).is_ok());
-        let c = PrivateKey::generate(Some("c".into()));
-        let token = encode(&claims(), &SignKey::Ed25519(&c), None, None).unwrap();
-        assert_eq!(
-            v.verify(token.as_bytes(), 1000.0).err().unwrap().kind,
-            Kind::UnknownKey
-        );
-        assert!(KeySet::new(vec![
-            VerifyKey::Ed25519(a.public()),
-            VerifyKey::Ed25519(a.public())
+        let token = encode(&claims(), &SignKey::Private(&b), None, None).unwrap();
+        let out = v.verify(token.as_bytes(), 1000.0).unwrap();
+        assert_eq!(out.claims, claims());
+        assert_eq!(out.header.get("kid"), Some(&Json::Str("b".into())));
+        let c = PrivateKey::generate(Some("c".into()), None, 0).unwrap();
+        let token = encode(&claims(), &SignKey::Private(&c), None, None).unwrap();
+        assert_eq!(refusal(&v, token.as_bytes()), (Kind::UnknownKey, None));
+        let err = KeySet::new(vec![
+            VerifyKey::Public(a.public()),
+            VerifyKey::Public(a.public()),
         ])
-        .is_err());
+        .err()
+        .unwrap();
+        assert_eq!(err.kind, Kind::InvalidKey);
+    }
+
+    #[test]
+    fn a_token_without_kid_needs_exactly_one_candidate() {
+        let a = PrivateKey::generate(Some("a".into()), Some(Alg::ES256), 0).unwrap();
+        let b = PrivateKey::generate(Some("b".into()), Some(Alg::ES256), 0).unwrap();
+        let no_kid = json::parse_object(br#"{"kid":null}"#).unwrap();
+        let token = encode(&claims(), &SignKey::Private(&a), None, Some(&no_kid)).unwrap();
+        let algs = AlgSet::only(Alg::ES256);
+        let one = Verifier::new(
+            vec![VerifyKey::Public(a.public())],
+            algs,
+            Policy::default(),
+            MAX_TOKEN_BYTES,
+        )
+        .unwrap();
+        assert_eq!(
+            one.verify(token.as_bytes(), 1000.0).unwrap().claims,
+            claims()
+        );
+        let two = Verifier::new(
+            vec![VerifyKey::Public(a.public()), VerifyKey::Public(b.public())],
+            algs,
+            Policy::default(),
+            MAX_TOKEN_BYTES,
+        )
+        .unwrap();
+        assert_eq!(
+            refusal(&two, token.as_bytes()),
+            (Kind::UnknownKey, Some("key_ambiguous"))
+        );
     }
 
     #[test]
     fn an_ed25519_key_is_never_an_hmac_secret() {
         // Algorithm confusion: HS256 keyed with the public key bytes must not verify, even when
         // the verifier allows HS256.
-        let sk = PrivateKey::generate(Some("k".into()));
-        let algs = AlgSet::from_iter([crate::jws::Alg::EdDSA, crate::jws::Alg::HS256]);
+        let sk = PrivateKey::generate(Some("k".into()), None, 0).unwrap();
+        let algs = AlgSet::from_iter([Alg::EdDSA, Alg::HS256]);
         let v = Verifier::new(
-            vec![VerifyKey::Ed25519(sk.public())],
+            vec![VerifyKey::Public(sk.public())],
             algs,
             Policy::default(),
             MAX_TOKEN_BYTES,
         )
         .unwrap();
-        let mut secret_bytes = sk.public().key.as_bytes().to_vec();
+        let mut secret_bytes = sk.public().material.bytes().to_vec();
         secret_bytes.extend_from_slice(&[0; 8]);
         let secret = Secret::new(&secret_bytes, Some("k".into())).unwrap();
         let token = encode(&claims(), &SignKey::Hmac(&secret), Some("HS256"), None).unwrap();
         assert_eq!(
-            v.verify(token.as_bytes(), 1000.0).err().unwrap().kind,
-            Kind::AlgorithmNotAllowed
+            refusal(&v, token.as_bytes()),
+            (Kind::AlgorithmNotAllowed, None)
         );
+    }
+
+    #[test]
+    fn rsa_and_ec_keys_verify_only_their_own_family() {
+        let rsa = PrivateKey::generate(Some("k".into()), Some(Alg::RS256), 2048).unwrap();
+        let ec = PrivateKey::generate(Some("k".into()), Some(Alg::ES256), 0).unwrap();
+        let all = AlgSet::RSA.iter().chain([Alg::ES256, Alg::HS256]).collect();
+        let v = |key: &PrivateKey| {
+            Verifier::new(
+                vec![VerifyKey::Public(key.public())],
+                all,
+                Policy::default(),
+                MAX_TOKEN_BYTES,
+            )
+            .unwrap()
+        };
+        // The RS256 public key as an HS256 secret: its DER is refused as a secret outright, and
+        // its raw modulus (no recognisable shape) still never verifies under the RSA key.
+        let spki = Secret::new(&rsa.public().material.spki(), Some("k".into()));
+        assert_eq!(spki.err().unwrap().kind, Kind::InvalidKey);
+        let Some(Json::Str(n)) = rsa.public().jwk().get("n").cloned() else {
+            panic!("an RSA JWK has n");
+        };
+        let modulus = crate::b64::decode(n.as_bytes()).unwrap();
+        let secret = Secret::new(&modulus, Some("k".into())).unwrap();
+        let forged = encode(&claims(), &SignKey::Hmac(&secret), Some("HS256"), None).unwrap();
+        assert_eq!(
+            refusal(&v(&rsa), forged.as_bytes()),
+            (Kind::AlgorithmNotAllowed, None)
+        );
+        // An ES256 token presented to the RSA key under the same kid, and the other way round.
+        let es = encode(&claims(), &SignKey::Private(&ec), None, None).unwrap();
+        assert_eq!(
+            refusal(&v(&rsa), es.as_bytes()),
+            (Kind::AlgorithmNotAllowed, None)
+        );
+        let rs = encode(&claims(), &SignKey::Private(&rsa), None, None).unwrap();
+        assert_eq!(
+            refusal(&v(&ec), rs.as_bytes()),
+            (Kind::AlgorithmNotAllowed, None)
+        );
+        // The JWK's alg (RS256) binds the key: a PS256 header is refused before any signature.
+        let ps = PrivateKey {
+            algs: AlgSet::only(Alg::PS256),
+            ..rsa.clone()
+        };
+        let token = encode(&claims(), &SignKey::Private(&ps), None, None).unwrap();
+        assert_eq!(
+            refusal(&v(&rsa), token.as_bytes()),
+            (Kind::AlgorithmNotAllowed, None)
+        );
+        let out = v(&rsa).verify(rs.as_bytes(), 1000.0).unwrap();
+        assert_eq!(out.header.get("alg"), Some(&Json::Str("RS256".into())));
     }
 }
 
@@ -300,7 +390,7 @@ pub mod py {
 
     fn verify_key(obj: &Bound<'_, PyAny>) -> PyResult<VerifyKey> {
         if let Ok(k) = obj.cast::<PyVerifyingKey>() {
-            return Ok(VerifyKey::Ed25519(k.get().inner.clone()));
+            return Ok(VerifyKey::Public(k.get().inner.clone()));
         }
         if let Ok(k) = obj.cast::<PyHmacKey>() {
             return Ok(VerifyKey::Hmac(k.get().inner.clone()));
@@ -538,8 +628,10 @@ pub mod py {
         let signature: Vec<u8> = signer
             .call_method1("sign", (PyBytes::new(signer.py(), input.as_bytes()),))?
             .extract()?;
-        let expected = if alg.is_hmac() { alg.hmac_len() } else { 64 };
-        if signature.len() != expected {
+        if alg
+            .signature_len()
+            .is_some_and(|expected| signature.len() != expected)
+        {
             return Err(
                 Error::invalid_key("the signer returned a signature of the wrong length").into(),
             );
@@ -564,7 +656,7 @@ pub mod py {
         if let Ok(k) = key.cast::<PySigningKey>() {
             let private = &k.get().inner;
             return Ok(py.detach(|| {
-                jws::encode(&claims, &SignKey::Ed25519(private), alg, headers.as_ref())
+                jws::encode(&claims, &SignKey::Private(private), alg, headers.as_ref())
             })?);
         }
         if let Ok(k) = key.cast::<PyHmacKey>() {

@@ -1,7 +1,9 @@
-//! JWK import: `keys::parse_jwk_text` then `PublicKey::from_jwk` / `PrivateKey::from_jwk`.
+//! JWK import of every key type: `keys::parse_jwk_text` then `PublicKey::from_jwk` /
+//! `PrivateKey::from_jwk` (Ed25519, RSA with the 1024-bit opt-in and the default minimum, EC).
 //!
-//! Properties beyond "no panic": an imported key exports a JWK that imports to the same key, and
-//! a private key's public half imports as a public key.
+//! Properties beyond "no panic": an imported key exports a JWK that imports to the same key; a
+//! key accepted under the default RSA minimum is accepted under the opt-in with the same
+//! algorithms or more; a private key's public half imports as a public key.
 #![no_main]
 
 use _core::keys::{self, PrivateKey, PublicKey};
@@ -14,15 +16,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(jwk) = keys::parse_jwk_text(text) else {
         return;
     };
-    if let Ok(public) = PublicKey::from_jwk(&jwk) {
-        let again = PublicKey::from_jwk(&public.jwk()).expect("an exported public JWK imports");
-        assert_eq!(public.key, again.key);
-        assert_eq!(public.kid, again.kid);
+    let legacy = PublicKey::from_jwk(&jwk, 1024);
+    if let Ok(public) = PublicKey::from_jwk(&jwk, 2048) {
+        let again = PublicKey::from_jwk(&public.jwk(), 2048).expect("an exported public JWK imports");
+        assert_eq!(public, again);
+        let legacy = legacy.expect("the opt-in accepts what the default accepts");
+        assert_eq!(legacy.algs.intersect(public.algs), public.algs);
     }
     if let Ok(private) = PrivateKey::from_jwk(&jwk) {
-        let public = PublicKey::from_jwk(&private.public().jwk()).expect("public half imports");
-        assert_eq!(public.key, private.public().key);
+        let public = PublicKey::from_jwk(&private.public().jwk(), 2048).expect("public half imports");
+        assert_eq!(public, private.public());
         let again = PrivateKey::from_jwk(&private.jwk(true)).expect("an exported JWK imports");
-        assert_eq!(again.key.to_bytes(), private.key.to_bytes());
+        assert_eq!(again.public(), private.public());
     }
 });

@@ -1,4 +1,5 @@
-//! The compact-JWS verify path with a fixed key set (Ed25519 + HS256) and policy.
+//! The compact-JWS verify path with a fixed key set (Ed25519, HS256, RS256/PS256, ES256) and
+//! policy.
 //!
 //! Properties beyond "no panic": the cached path and the batch path answer exactly as a plain
 //! verify does (same accept/reject, same error kind), also on a cache hit.
@@ -29,8 +30,26 @@ fn verifier() -> &'static Verifier {
             typ: Some("at+jwt".into()),
             max_age: Some(3600.0),
         };
-        let algs: AlgSet = [Alg::EdDSA, Alg::Ed25519, Alg::HS256].into_iter().collect();
-        let keys = vec![VerifyKey::Ed25519(ed.public()), VerifyKey::Hmac(hs)];
+        // RSA and EC keys are generated once per run: their kids ("rs", "es") route the seed
+        // tokens of fuzz/build_corpus.py into the RSA and ECDSA verify paths.
+        let rs = PrivateKey::generate(Some("rs".into()), Some(Alg::RS256), 2048).expect("rsa");
+        let es = PrivateKey::generate(Some("es".into()), Some(Alg::ES256), 0).expect("ec");
+        let algs: AlgSet = [
+            Alg::EdDSA,
+            Alg::Ed25519,
+            Alg::HS256,
+            Alg::RS256,
+            Alg::PS256,
+            Alg::ES256,
+        ]
+        .into_iter()
+        .collect();
+        let keys = vec![
+            VerifyKey::Public(ed.public()),
+            VerifyKey::Hmac(hs),
+            VerifyKey::Public(rs.public()),
+            VerifyKey::Public(es.public()),
+        ];
         Verifier::new(keys, algs, policy, 64 * 1024)
             .expect("valid policy")
             .with_cache(64)

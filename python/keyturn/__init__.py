@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from keyturn._core import HmacKey, SigningKey, VerifyingKey, encode
 from keyturn.asgi import BearerAuth, jwks_endpoint, refresh_endpoints
+from keyturn.discovery import ProviderMetadata, discover
 from keyturn.errors import (
     AlgorithmNotAllowed,
     ConfigurationError,
@@ -37,6 +38,7 @@ from keyturn.errors import (
 )
 from keyturn.jwks import RemoteJWKS
 from keyturn.keyring import KeyInfo, Keyring, KeyState
+from keyturn.oidc import IdTokenVerifier
 from keyturn.refresh import AsyncTokenService, DeviceSession, TokenPair, TokenService
 from keyturn.refresh.stores import (
     AsyncPostgresStore,
@@ -69,6 +71,7 @@ __all__ = [
     "ExpiredRefresh",
     "ExpiredToken",
     "HmacKey",
+    "IdTokenVerifier",
     "InvalidAudience",
     "InvalidClaim",
     "InvalidIssuer",
@@ -91,6 +94,7 @@ __all__ = [
     "NotYetValid",
     "PostgresRevocationStore",
     "PostgresStore",
+    "ProviderMetadata",
     "RedisRevocationStore",
     "RedisStore",
     "RefreshError",
@@ -111,6 +115,7 @@ __all__ = [
     "Verifier",
     "VerifyingKey",
     "decode",
+    "discover",
     "encode",
     "jwks_endpoint",
     "open_backend",

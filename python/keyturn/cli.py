@@ -31,7 +31,7 @@ from keyturn.errors import (
     TokenError,
 )
 from keyturn.keyring import Keyring
-from keyturn.tokens import Issuer, Verifier
+from keyturn.tokens import DEFAULT_ALGORITHMS, Issuer, Verifier
 
 __all__ = ["main"]
 
@@ -184,7 +184,7 @@ def keys_init(args: argparse.Namespace) -> None:
     directory = os.path.dirname(args.keyring) or "."
     if not os.path.isdir(directory):
         raise CommandError(f"--keyring: directory {directory} does not exist (create it first)")
-    ring = Keyring.generate()
+    ring = Keyring.generate(alg=args.alg)
     ring.save(args.keyring)
     print(f"created {args.keyring} (mode 0600): current key {ring.current.kid}")
 
@@ -279,11 +279,13 @@ def verification_keys(args: argparse.Namespace) -> Any:
 
 
 def token_verify(args: argparse.Namespace) -> None:
+    keys = verification_keys(args)
     verifier = Verifier(
-        keys=verification_keys(args),
+        keys=keys,
         issuer=args.issuer,
         audience=args.audience,
         leeway=args.leeway,
+        algorithms=args.algorithms or _algorithms(keys),
     )
     try:
         claims = verifier.verify(read_token(args.token))
@@ -294,6 +296,13 @@ def token_verify(args: argparse.Namespace) -> None:
     except TokenError as error:
         raise CommandError(f"token rejected: {error.code}: {rejection(error, args)}") from None
     print_json(claims)
+
+
+def _algorithms(keys: object) -> tuple[str, ...]:
+    """A keyring's own algorithms (it may hold two while moving between them); else EdDSA."""
+    if isinstance(keys, Keyring):
+        return tuple(sorted({key.alg or key.algorithms[0] for key in keys.verification_keys()}))
+    return DEFAULT_ALGORITHMS
 
 
 def rejection(error: TokenError, args: argparse.Namespace) -> str:
@@ -409,6 +418,13 @@ def _add_keys(commands: Any) -> None:
             parser.add_argument("kid", help="the key's kid (write -- before a kid starting with -)")
         if name == "list":
             parser.add_argument("--json", action="store_true")
+        if name == "init":
+            parser.add_argument(
+                "--alg",
+                default="EdDSA",
+                choices=["EdDSA", "Ed25519", "ES256", "ES384", "RS256", "PS256"],
+                help="signing algorithm of the keyring's keys (default EdDSA; RSA keys: 3072 bits)",
+            )
 
 
 def _add_token(commands: Any) -> None:
@@ -436,6 +452,12 @@ def _add_token(commands: Any) -> None:
     source.add_argument("--jwks", help="a JWKS file instead of the keyring")
     source.add_argument("--jwks-url", help="an issuer's JWKS URL instead of the keyring")
     verify.add_argument("--leeway", type=float, default=0, help="clock tolerance, seconds")
+    verify.add_argument(
+        "--alg",
+        action="append",
+        dest="algorithms",
+        help="an accepted algorithm (repeatable; default: the keyring's, or EdDSA/Ed25519)",
+    )
     verify.set_defaults(handler=token_verify)
 
     inspect = token.add_parser("inspect", help="show header and claims WITHOUT verifying")

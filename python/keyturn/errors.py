@@ -42,17 +42,24 @@ class KeyturnError(Exception):
 
     code: str = "keyturn_error"
 
-    def __init__(self, message: str = "", *, claim: str | None = None) -> None:
+    def __init__(
+        self, message: str = "", *, claim: str | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message or self.__class__.__doc__ or self.code)
         self.claim = claim
+        if code is not None:
+            # A more precise code than the class's (e.g. InvalidKey "rsa_modulus_too_small").
+            self.code = code
 
     def __reduce__(self) -> tuple[object, ...]:
         # Keep instances picklable across processes (verify_many results, multiprocessing tests).
-        return (_rebuild, (self.__class__, str(self), self.claim))
+        return (_rebuild, (self.__class__, str(self), self.claim, self.code))
 
 
-def _rebuild(cls: type[KeyturnError], message: str, claim: str | None) -> KeyturnError:
-    return cls(message, claim=claim)
+def _rebuild(
+    cls: type[KeyturnError], message: str, claim: str | None, code: str | None = None
+) -> KeyturnError:
+    return cls(message, claim=claim, code=code)
 
 
 class ConfigurationError(KeyturnError, ValueError):

@@ -64,7 +64,7 @@ from typing import Any
 
 from keyturn._core import VerifyingKey
 from keyturn._jwks_http import Endpoint, Response, check_headers, fetch
-from keyturn._jwks_parse import parse_json_object, parse_jwks, shown
+from keyturn._jwks_parse import DEFAULT_MIN_RSA_BITS, parse_json_object, parse_jwks, shown
 from keyturn.errors import ConfigurationError, JWKSError
 
 __all__ = ["MAX_MAX_AGE", "MIN_MAX_AGE", "RemoteJWKS"]
@@ -149,6 +149,12 @@ def _number(name: str, value: float, *, minimum: float, inclusive: bool) -> floa
     return float(value)
 
 
+def _min_rsa_bits(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= 8192:
+        raise ConfigurationError("min_rsa_bits must be an int between 1024 and 8192")
+    return value
+
+
 def _discovery_url(issuer: str) -> str:
     if not isinstance(issuer, str) or "?" in issuer or "#" in issuer:
         raise JWKSError("issuer must be a URL string without query or fragment")
@@ -167,9 +173,10 @@ class RemoteJWKS:
     for unknown kids or after a failed fetch; ``timeout``: seconds for the whole exchange;
     ``max_bytes``: largest body read; ``headers``: extra request headers (never logged);
     ``stale_for``: seconds a stale set keeps serving while refreshes fail; ``ssl_context``:
-    trust settings (default: the system store); ``clock``: the monotonic clock freshness and
-    cooldown are measured on (tests move it by hand). The module documentation gives the exact
-    caching, single-flight and outage rules.
+    trust settings (default: the system store); ``min_rsa_bits``: least RSA modulus used
+    (2048; 1024 is an explicit opt-in for providers still on 1024-bit keys); ``clock``: the
+    monotonic clock freshness and cooldown are measured on (tests move it by hand). The module
+    documentation gives the exact caching, single-flight and outage rules.
     """
 
     def __init__(
@@ -183,6 +190,7 @@ class RemoteJWKS:
         headers: Mapping[str, str] | None = None,
         stale_for: float = 86400,
         ssl_context: ssl.SSLContext | None = None,
+        min_rsa_bits: int = DEFAULT_MIN_RSA_BITS,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._endpoint = Endpoint.parse(url)
@@ -193,6 +201,7 @@ class RemoteJWKS:
         if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
             raise ConfigurationError("max_bytes must be a positive int")
         self._max_bytes = max_bytes
+        self._min_rsa_bits = _min_rsa_bits(min_rsa_bits)
         self._headers = check_headers(headers)
         self._context = ssl_context if ssl_context is not None else ssl.create_default_context()
         self._clock = clock
@@ -347,7 +356,11 @@ class RemoteJWKS:
                 etag = self._etag if self._keys is not None else None
             try:
                 response = self._get(etag)
-                keys = None if response.status == 304 else parse_jwks(response.body)
+                keys = (
+                    None
+                    if response.status == 304
+                    else parse_jwks(response.body, min_rsa_bits=self._min_rsa_bits)
+                )
             except JWKSError as exc:
                 self._failed(exc)
             else:

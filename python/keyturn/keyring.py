@@ -81,8 +81,8 @@ class _Entry:
         return self.public_key.kid
 
     @classmethod
-    def fresh(cls, now: float) -> _Entry:
-        key = SigningKey.generate()
+    def fresh(cls, now: float, alg: str) -> _Entry:
+        key = SigningKey.generate(alg=alg)
         return cls(key.public_key, key, KeyState.NEXT, {KeyState.NEXT: now})
 
     def move(self, state: KeyState, now: float) -> None:
@@ -114,17 +114,21 @@ class Keyring:
         rotate_every: float = DEFAULT_ROTATE_EVERY,
         retire_after: float = DEFAULT_RETIRE_AFTER,
         now: float | None = None,
+        alg: str = "EdDSA",
     ) -> Keyring:
-        """A new keyring with a current key and a published next key.
+        """A new keyring with a current key and a published next key, both for ``alg``
+        (``EdDSA``, ``ES256``, ``ES384``, ``RS256``, ``PS256``, ...; RSA keys have 3072 bits).
 
         ``retire_after`` must cover the longest ttl of any Issuer using this keyring plus the
         verifiers' leeway; ``Issuer`` refuses a ttl longer than it.
         """
         moment = _now(now)
-        current = _Entry.fresh(moment)
+        current = _Entry.fresh(moment, alg)
         current.move(KeyState.CURRENT, moment)
         return cls(
-            [current, _Entry.fresh(moment)], rotate_every=rotate_every, retire_after=retire_after
+            [current, _Entry.fresh(moment, alg)],
+            rotate_every=rotate_every,
+            retire_after=retire_after,
         )
 
     # --- schedule ---------------------------------------------------------------------------
@@ -158,7 +162,7 @@ class Keyring:
             if was is KeyState.CURRENT:
                 self._promote_next(moment)
             elif was is KeyState.NEXT:
-                self._entries.append(_Entry.fresh(moment))
+                self._entries.append(_Entry.fresh(moment, _alg(entry.public_key)))
             self._version += 1
 
     def maintain(self, now: float | None = None) -> bool:
@@ -188,8 +192,25 @@ class Keyring:
         self._promote_next(now)
 
     def _promote_next(self, now: float) -> None:
-        self._one(KeyState.NEXT).move(KeyState.CURRENT, now)
-        self._entries.append(_Entry.fresh(now))
+        promoted = self._one(KeyState.NEXT)
+        promoted.move(KeyState.CURRENT, now)
+        # The newest key names the algorithm of the keys after it (see change_algorithm).
+        self._entries.append(_Entry.fresh(now, _alg(promoted.public_key)))
+
+    def change_algorithm(self, alg: str, *, now: float | None = None) -> None:
+        """Move the keyring to ``alg`` through its ordinary lifecycle.
+
+        The published *next* key, which has never signed, is retired and replaced by a new *next*
+        key for ``alg``: it is published at once and signs from the following rotation on, so
+        every verifier has seen it before a token carries it. Tokens of the old algorithm keep
+        verifying until their key retires. Call :meth:`save` afterwards.
+        """
+        moment = _now(now)
+        with self._lock:
+            fresh = _Entry.fresh(moment, alg)
+            self._one(KeyState.NEXT).move(KeyState.RETIRED, moment)
+            self._entries.append(fresh)
+            self._version += 1
 
     def _one(self, state: KeyState) -> _Entry:
         # The consistency rules guarantee exactly one current and one next.
@@ -311,8 +332,14 @@ def _positive_seconds(name: str, value: object, error: type[KeyturnError]) -> fl
     return value
 
 
+def _alg(key: VerifyingKey) -> str:
+    """The algorithm a keyring key signs with: EdDSA for Ed25519 (what every verifier knows),
+    and the one algorithm an RSA or EC key was generated for."""
+    return key.alg or key.algorithms[0]
+
+
 def _public_jwk(key: VerifyingKey) -> dict[str, Any]:
-    return {**key.to_jwk(), "kid": key.kid, "use": "sig", "alg": "EdDSA"}
+    return {**key.to_jwk(), "kid": key.kid, "use": "sig", "alg": _alg(key)}
 
 
 def _check_consistency(entries: list[_Entry]) -> None:

@@ -503,9 +503,24 @@ class Issuer:
         options.setdefault("issuer", self._issuer)
         options.setdefault("audience", self._audience)
         options.setdefault("typ", self._typ)
+        options.setdefault("algorithms", self._algorithms())
         if "keys" not in options:
             options["keys"] = self._verification_keys()
         return Verifier(**options)
+
+    def _algorithms(self) -> tuple[str, ...]:
+        """The algorithms of the keys that sign or signed now (a keyring moving between
+        algorithms holds both); Ed25519 adds its fully specified name."""
+        names = {self._signer().alg}
+        if isinstance(self._source, KeySource):
+            names.update(
+                key.alg or key.algorithms[0]
+                for key in self._source.verification_keys()
+                if isinstance(key, VerifyingKey)
+            )
+        if names & {"EdDSA", "Ed25519"}:
+            names.update(DEFAULT_ALGORITHMS)
+        return tuple(sorted(names))
 
     def _signer(self) -> Signer:
         return self._source.current

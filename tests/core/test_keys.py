@@ -13,11 +13,12 @@ import keyturn as kt
 from .conftest import b64
 
 
-def refused(make: Any) -> kt.InvalidKey:
+def refused(make: Any, code: str = "key_invalid") -> kt.InvalidKey:
+    """InvalidKey with ``code``: the rule's own code, or the class code for Ed25519 specifics."""
     with pytest.raises(kt.InvalidKey) as info:
         make()
     assert type(info.value) is kt.InvalidKey
-    assert info.value.code == "key_invalid"
+    assert info.value.code == code
     return info.value
 
 
@@ -66,30 +67,30 @@ def test_kid_defaults_to_thumbprint_and_can_be_given(jwk: dict[str, Any]) -> Non
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("change", "code"),
     [
-        {"kty": "EC"},
-        {"kty": None},
-        {"crv": "Ed448"},
-        {"crv": "X25519"},
-        {"x": None},
-        {"x": 5},
-        {"use": "enc"},
-        {"use": 1},
-        {"key_ops": ["sign"]},
-        {"key_ops": "verify"},
-        {"alg": "RS256"},
-        {"alg": "HS256"},
-        {"alg": 1},
-        {"kid": 1},
-        {"kid": ""},
-        {"d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"},
+        ({"kty": "EC"}, "key_type_unsupported"),
+        ({"kty": None}, "key_type_unsupported"),
+        ({"crv": "Ed448"}, "key_type_unsupported"),
+        ({"crv": "X25519"}, "key_type_unsupported"),
+        ({"x": None}, "key_encoding_invalid"),
+        ({"x": 5}, "key_encoding_invalid"),
+        ({"use": "enc"}, "key_use_invalid"),
+        ({"use": 1}, "key_use_invalid"),
+        ({"key_ops": ["sign"]}, "key_use_invalid"),
+        ({"key_ops": "verify"}, "key_use_invalid"),
+        ({"alg": "RS256"}, "key_alg_mismatch"),
+        ({"alg": "HS256"}, "key_alg_mismatch"),
+        ({"alg": 1}, "key_encoding_invalid"),
+        ({"kid": 1}, "key_encoding_invalid"),
+        ({"kid": ""}, "key_encoding_invalid"),
+        ({"d": "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A"}, "key_private_given"),
     ],
 )
-def test_public_jwk_rules(jwk: dict[str, Any], change: dict[str, Any]) -> None:
+def test_public_jwk_rules(jwk: dict[str, Any], change: dict[str, Any], code: str) -> None:
     bad = {**jwk, **change}
     bad = {k: v for k, v in bad.items() if v is not None}
-    refused(lambda: kt.VerifyingKey.from_jwk(bad))
+    refused(lambda: kt.VerifyingKey.from_jwk(bad), code)
 
 
 @pytest.mark.parametrize(
@@ -107,7 +108,8 @@ def test_public_jwk_x_must_be_32_bytes_of_strict_base64url(jwk: dict[str, Any], 
     encoded = x(raw)
     if encoded == jwk["x"]:
         pytest.skip("this key's encoding happens to be unchanged by the mangling")
-    refused(lambda: kt.VerifyingKey.from_jwk({**jwk, "x": encoded}))
+    code = "key_encoding_invalid" if "=" in encoded or " " in encoded else "key_invalid"
+    refused(lambda: kt.VerifyingKey.from_jwk({**jwk, "x": encoded}), code)
 
 
 def test_jwk_use_key_ops_and_alg_are_honoured(jwk: dict[str, Any]) -> None:
@@ -120,30 +122,32 @@ def test_private_jwk_rules() -> None:
     sk = kt.SigningKey.generate()
     private = sk.to_jwk(private=True)
     other = kt.SigningKey.generate().to_jwk(private=True)
-    refused(lambda: kt.SigningKey.from_jwk({**private, "x": other["x"]}))
-    refused(lambda: kt.SigningKey.from_jwk({k: v for k, v in private.items() if k != "d"}))
-    refused(lambda: kt.SigningKey.from_jwk({**private, "d": private["d"] + "A"}))
-    refused(lambda: kt.SigningKey.from_jwk({**private, "key_ops": ["verify"]}))
-    refused(lambda: kt.SigningKey.from_jwk("{not json"))
-    refused(lambda: kt.SigningKey.from_jwk('{"kty":"OKP","kty":"OKP"}'))
+    refused(lambda: kt.SigningKey.from_jwk({**private, "x": other["x"]}), "key_pair_mismatch")
+    without_d = {k: v for k, v in private.items() if k != "d"}
+    refused(lambda: kt.SigningKey.from_jwk(without_d), "key_encoding_invalid")
+    refused(lambda: kt.SigningKey.from_jwk({**private, "d": private["d"] + "A"}), "key_invalid")
+    refused(lambda: kt.SigningKey.from_jwk({**private, "key_ops": ["verify"]}), "key_use_invalid")
+    refused(lambda: kt.SigningKey.from_jwk("{not json"), "key_encoding_invalid")
+    refused(lambda: kt.SigningKey.from_jwk('{"kty":"OKP","kty":"OKP"}'), "key_encoding_invalid")
 
 
 def test_pem_rules() -> None:
     sk = kt.SigningKey.generate()
-    refused(lambda: kt.VerifyingKey.from_pem(sk.to_pem()))
-    refused(lambda: kt.SigningKey.from_pem(sk.public_key.to_pem()))
+    refused(lambda: kt.VerifyingKey.from_pem(sk.to_pem()), "key_encoding_invalid")
+    refused(lambda: kt.SigningKey.from_pem(sk.public_key.to_pem()), "key_encoding_invalid")
     refused(
         lambda: kt.VerifyingKey.from_pem(
             b"-----BEGIN PUBLIC KEY-----\n!!!\n-----END PUBLIC KEY-----\n"
-        )
+        ),
+        "key_encoding_invalid",
     )
     rsa_like = (
         b"-----BEGIN PUBLIC KEY-----\n"
         + base64.b64encode(bytes(44))
         + b"\n-----END PUBLIC KEY-----\n"
     )
-    refused(lambda: kt.VerifyingKey.from_pem(rsa_like))
-    refused(lambda: kt.VerifyingKey.from_pem(b"\xff\xfe"))
+    refused(lambda: kt.VerifyingKey.from_pem(rsa_like), "key_encoding_invalid")
+    refused(lambda: kt.VerifyingKey.from_pem(b"\xff\xfe"), "key_encoding_invalid")
 
 
 def test_raw_public_key_rules() -> None:

@@ -223,7 +223,7 @@ def test_no_kid_needs_exactly_one_candidate_key(key: kt.SigningKey, claims: dict
     two = [key.public_key, kt.SigningKey.generate(kid="k2").public_key]
     with pytest.raises(kt.UnknownKey) as info:
         _core.decode(token, two, algorithms=["EdDSA"], audience="api", now=NOW)
-    assert info.value.code == "key_unknown"
+    assert info.value.code == "key_ambiguous"
 
 
 def test_duplicate_kids_in_a_key_set_are_refused(key: kt.SigningKey) -> None:
