@@ -9,7 +9,7 @@ use crate::jws::{Alg, AlgSet};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use curve25519_dalek::edwards::CompressedEdwardsY;
-use ed25519_dalek::{Signature, Signer as _};
+use ed25519_dalek::Signature;
 use zeroize::Zeroizing;
 
 const SPKI_PREFIX: [u8; 12] = [
@@ -27,10 +27,10 @@ pub struct PublicKey {
     pub algs: AlgSet,
 }
 
-/// An Ed25519 private key; the dalek key zeroizes its secret on drop.
+/// An Ed25519 private key; the seed is zeroized on drop.
 #[derive(Clone)]
 pub struct PrivateKey {
-    pub key: ed25519_dalek::SigningKey,
+    pub key: crate::ed25519::SigningKey,
     pub kid: String,
     pub algs: AlgSet,
 }
@@ -223,7 +223,7 @@ impl PrivateKey {
             seed.try_into()
                 .map_err(|_| Error::invalid_key("an Ed25519 seed is exactly 32 bytes"))?,
         );
-        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let key = crate::ed25519::SigningKey::from_seed(&seed);
         let kid = kid.unwrap_or_else(|| okp_thumbprint(key.verifying_key().as_bytes()));
         Ok(PrivateKey {
             key,
@@ -233,7 +233,7 @@ impl PrivateKey {
     }
 
     pub fn generate(kid: Option<String>) -> Self {
-        let key = ed25519_dalek::SigningKey::generate(&mut rand_core::OsRng);
+        let key = crate::ed25519::SigningKey::generate();
         let kid = kid.unwrap_or_else(|| okp_thumbprint(key.verifying_key().as_bytes()));
         PrivateKey {
             key,
@@ -291,7 +291,7 @@ impl PrivateKey {
     }
 
     pub fn sign(&self, message: &[u8]) -> [u8; 64] {
-        self.key.sign(message).to_bytes()
+        self.key.sign(message)
     }
 }
 
