@@ -5,6 +5,8 @@ pub mod b64;
 pub mod batch;
 pub mod cache;
 pub mod claims;
+#[cfg(test)]
+mod conformance;
 pub mod digest;
 pub mod ed25519;
 pub mod errors;
