@@ -30,6 +30,8 @@ matplotlib.use("Agg")  # files only, no display
 import matplotlib.pyplot as plt
 from matplotlib.patches import Patch
 
+from keyturn import _core
+
 REFERENCE = "keyturn"
 RAW = "keyturn raw Ed25519"
 GROUPS = {"verify": "verify (signature + iss/aud/exp/iat/sub checks)", "sign": "sign (encode)"}
@@ -106,6 +108,7 @@ def measure(rounds: int, stat: str, batch_seconds: float) -> tuple[Table, dict[s
         "python_implementation": platform.python_implementation(),
         "python_version": platform.python_version(),
         "source": f"{rounds} interleaved rounds",
+        "ed25519_backend": _core.ed25519_backend(),
     }
     return table, machine
 
@@ -198,7 +201,12 @@ def plot(table: Table, machine: dict[str, Any], stat: str, out: Path) -> None:
     )
     python = machine.get("python_implementation", "") + " " + machine.get("python_version", "")
     source = machine.get("source", "pytest-benchmark")
-    figure.suptitle(f"keyturn vs peers, one EdDSA JWT: {stat} of {source} ({python.strip()})")
+    # The curve arithmetic keyturn's Ed25519 verify ran on (AVX-512 IFMA, AVX2 or serial).
+    backend = machine.get("ed25519_backend", "unrecorded")
+    figure.suptitle(
+        f"keyturn vs peers, one EdDSA JWT: {stat} of {source} ({python.strip()}, "
+        f"keyturn Ed25519 backend: {backend})"
+    )
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(out, dpi=110)
@@ -222,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"error: no keyturn result for {', '.join(missing)}", file=sys.stderr)
         return 1
+    print(f"keyturn Ed25519 backend: {machine.get('ed25519_backend', 'unrecorded')}")
     print(report(table))
     plot(table, machine, args.stat, args.out)
     print(f"\nchart: {args.out}")
