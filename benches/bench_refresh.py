@@ -169,28 +169,50 @@ def setup(
     service.close()
 
 
-def _rotation_client(service: kt.TokenService) -> Callable[[], None]:
-    state = {"token": service.issue_pair(f"user-{secrets.token_hex(4)}", "bench").refresh}
+class _RotationClient:
+    """One device rotating its own refresh token, keeping every token it was given (outside the
+    timed call's work: one list append) so the run can be checked afterwards."""
 
-    def rotate() -> None:
-        state["token"] = service.rotate(state["token"]).refresh
+    def __init__(self, service: kt.TokenService, verifier: kt.Verifier) -> None:
+        self._service = service
+        self._verifier = verifier
+        self._user = f"user-{secrets.token_hex(4)}"
+        self.tokens = [service.issue_pair(self._user, "bench").refresh]
 
-    return rotate
+    def __call__(self) -> None:
+        self.tokens.append(self._service.rotate(self.tokens[-1]).refresh)
+
+    def check(self, rotations: int) -> None:
+        """Every timed rotation happened and gave a new token; the chain is live; and a spent
+        token is a replay that ends the family (the rotation was the real, checked one)."""
+        assert len(self.tokens) == rotations + 1
+        assert len(set(self.tokens)) == len(self.tokens)
+        pair = self._service.rotate(self.tokens[-1])
+        assert self._verifier.verify(pair.access)["sub"] == self._user
+        with pytest.raises(kt.ReplayedRefresh) as replay:
+            self._service.rotate(self.tokens[-3])  # two generations back: past any grace
+        assert replay.value.code == "refresh_replayed"
 
 
 def _run_clients(clients: list[Callable[[], None]], operations: int) -> None:
-    def loop(rotate: Callable[[], None]) -> None:
-        for _ in range(operations):
-            rotate()
+    """Run every client ``operations`` times, concurrently; any client's failure fails the run
+    (a failed rotation must not pass for a fast one)."""
+    errors: list[BaseException] = []
 
-    if len(clients) == 1:
-        loop(clients[0])
-        return
+    def loop(rotate: Callable[[], None]) -> None:
+        try:
+            for _ in range(operations):
+                rotate()
+        except BaseException as error:  # surfaced in the benchmark's thread below
+            errors.append(error)
+
     threads = [threading.Thread(target=loop, args=(c,)) for c in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+    if errors:
+        raise AssertionError(f"{len(errors)} of {len(clients)} clients failed") from errors[0]
 
 
 # --- benchmarks ----------------------------------------------------------------------------
@@ -198,13 +220,19 @@ def _run_clients(clients: list[Callable[[], None]], operations: int) -> None:
 
 @pytest.mark.parametrize("clients", [1, CLIENTS])
 def test_rotation_vs_baseline(
-    benchmark: BenchmarkFixture, setup: tuple[kt.TokenService, Any], store_kind: str, clients: int
+    benchmark: BenchmarkFixture,
+    setup: tuple[kt.TokenService, Any],
+    issuer: kt.Issuer,
+    store_kind: str,
+    clients: int,
 ) -> None:
     """Blocks of rotations and blocks of bare transactions, alternating, so both see the same
     machine (a shared disk's fsync times swing a lot); each round is one block of each."""
     service, baseline = setup
-    contenders = {
-        "rotation": [_rotation_client(service) for _ in range(clients)],
+    verifier = issuer.verifier()
+    devices = [_RotationClient(service, verifier) for _ in range(clients)]
+    contenders: dict[str, list[Callable[[], None]]] = {
+        "rotation": list(devices),
         "baseline": [baseline() for _ in range(clients)],
     }
     seconds_per_op: dict[str, list[float]] = {"rotation": [], "baseline": []}
@@ -217,6 +245,8 @@ def test_rotation_vs_baseline(
 
     benchmark.group = f"refresh {store_kind}: {clients} client(s), a block of rotations + baselines"
     benchmark.pedantic(one_block_each, rounds=ROUNDS, warmup_rounds=1)
+    for device in devices:
+        device.check(len(seconds_per_op["rotation"]) * OPS_PER_BLOCK)
     rotation = statistics.median(seconds_per_op["rotation"][1:] or seconds_per_op["rotation"])
     bare = statistics.median(seconds_per_op["baseline"][1:] or seconds_per_op["baseline"])
     RESULTS[(store_kind, clients)] = (rotation, bare)

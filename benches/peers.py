@@ -29,6 +29,11 @@ SEED = bytes(range(32))
 Claims = dict[str, Any]
 
 
+class Refused(Exception):
+    """A refusal by the checks this file writes out by hand (pure25519, ryjwt's missing claims),
+    so a refusal is never confused with a crash of the adapter itself."""
+
+
 @dataclass(frozen=True)
 class Peer:
     """One library's sign and verify, ready to call on a claims dict / a token."""
@@ -237,6 +242,7 @@ def authlib(keys: Keys) -> Peer:
 def pure_python(keys: Keys) -> Peer:
     """A minimal JWT over pure25519 (no C, no Rust): the same checks, written out by hand."""
     from pure25519 import eddsa
+    from pure25519.basic import NotOnCurve
 
     public = eddsa.publickey(keys.seed)
     header = _b64(json.dumps({"alg": "EdDSA", "typ": "JWT"}, separators=(",", ":")).encode())
@@ -249,8 +255,11 @@ def pure_python(keys: Keys) -> Peer:
     def verify(token: str) -> Claims:
         head, payload, signature = token.split(".")
         if json.loads(_unb64(head)).get("alg") != "EdDSA":
-            raise ValueError("algorithm not allowed")
-        eddsa.verify(public, _unb64(signature), f"{head}.{payload}".encode())
+            raise Refused("algorithm not allowed")
+        try:
+            eddsa.verify(public, _unb64(signature), f"{head}.{payload}".encode())
+        except (ValueError, NotOnCurve) as error:  # pure25519's refusals (R off the curve)
+            raise Refused("bad signature") from error
         claims: Claims = json.loads(_unb64(payload))
         _check_claims(claims)
         return claims
@@ -278,15 +287,15 @@ def ryjwt(keys: Keys) -> Peer:
 def _require_present(claims: Claims) -> None:
     missing = [name for name in REQUIRED if name not in claims]
     if missing:
-        raise ValueError(f"missing claims: {missing}")
+        raise Refused(f"missing claims: {missing}")
 
 
 def _check_claims(claims: Claims) -> None:
     _require_present(claims)
     if claims["iss"] != ISSUER or claims["aud"] != AUDIENCE:
-        raise ValueError("wrong issuer or audience")
+        raise Refused("wrong issuer or audience")
     if claims["exp"] <= time.time():
-        raise ValueError("expired")
+        raise Refused("expired")
 
 
 def _b64(data: bytes) -> str:

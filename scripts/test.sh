@@ -51,10 +51,14 @@ section "stubtest keyturn._core"
 section "actionlint + shellcheck"
 # actionlint also runs shellcheck over every workflow `run:` block.
 "$venv/bin/actionlint" -shellcheck "$venv/bin/shellcheck" .github/workflows/*.yml
-"$venv/bin/shellcheck" -x .ci/run scripts/test.sh scripts/lib.sh
+"$venv/bin/shellcheck" -x .ci/run scripts/test.sh scripts/lib.sh scripts/fetch-vectors.sh
 
 section "pytest tests/"
 run_pytest "$py" tests
+
+section "PyJWT's own test suite against keyturn.pyjwt"
+# Fails on any failure outside scripts/pyjwt_expected_failures.txt (docs/migrating-from-pyjwt.md).
+"$py" scripts/pyjwt_suite.py
 
 section "benches (smoke: each benchmark once, untimed)"
 run_pytest "$py" benches -o 'python_files=bench_*.py' --benchmark-disable

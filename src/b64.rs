@@ -42,7 +42,7 @@ mod tests {
         assert!(decode(b"Q Q").is_none());
         assert!(decode(b"QQ\n").is_none());
         assert!(decode(b"+/8").is_none());
-        assert!(decode(b"-_8").is_some());
+        assert_eq!(decode(b"-_8").unwrap(), [0xfb, 0xff]);
     }
 
     #[test]

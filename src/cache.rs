@@ -89,36 +89,47 @@ impl Cache {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json::Object;
+    use crate::json::{Json, Object};
 
-    fn entry() -> Arc<Verified> {
+    /// A distinct entry per key, so a lookup proves which entry it returned.
+    fn entry(n: i64) -> Arc<Verified> {
+        let mut claims = Object::new();
+        claims.set("n", Json::Int(n));
         Arc::new(Verified {
             header: Object::new(),
-            claims: Object::new(),
+            claims,
         })
+    }
+
+    fn found(cache: &Cache, key: &[u8], expected: &Arc<Verified>) -> bool {
+        cache
+            .get(key)
+            .is_some_and(|got| Arc::ptr_eq(&got, expected))
     }
 
     #[test]
     fn bounded_and_keeps_recent_entries() {
         let cache = Cache::new(4);
-        for i in 0..100u32 {
-            cache.insert(&i.to_le_bytes(), entry());
+        let entries: Vec<_> = (0..100).map(entry).collect();
+        for (i, e) in entries.iter().enumerate() {
+            cache.insert(&(i as u32).to_le_bytes(), e.clone());
             assert!(cache.stats().2 <= 4);
         }
-        assert!(cache.get(&99u32.to_le_bytes()).is_some());
+        assert!(found(&cache, &99u32.to_le_bytes(), &entries[99]));
         assert!(cache.get(&0u32.to_le_bytes()).is_none());
     }
 
     #[test]
     fn a_hit_in_the_cold_generation_survives_the_next_turnover() {
         let cache = Cache::new(4);
-        cache.insert(b"a", entry());
-        cache.insert(b"b", entry());
-        cache.insert(b"c", entry()); // a, b are now cold
-        assert!(cache.get(b"a").is_some()); // promoted
-        cache.insert(b"d", entry());
-        cache.insert(b"e", entry()); // turnover: cold = {c, a}... a stays reachable
-        assert!(cache.get(b"a").is_some());
+        let a = entry(1);
+        cache.insert(b"a", a.clone());
+        cache.insert(b"b", entry(2));
+        cache.insert(b"c", entry(3)); // a, b are now cold
+        assert!(found(&cache, b"a", &a)); // promoted
+        cache.insert(b"d", entry(4));
+        cache.insert(b"e", entry(5)); // turnover: cold = {c, a}... a stays reachable
+        assert!(found(&cache, b"a", &a));
         assert_eq!(cache.stats().0, 2);
     }
 }

@@ -173,14 +173,26 @@ impl Policy {
     }
 }
 
-/// A NumericDate claim: absent, or a JSON number (never a string or a boolean).
+/// A NumericDate claim: absent, or a JSON number (never a string or a boolean). An integer beyond
+/// 64 bits compares by its value (its double is exact to far less than a second of any clock
+/// reading); one beyond the double range is refused rather than compared as an infinity, so no
+/// later step (revocation's `float(iat)`) meets a number it cannot hold.
 fn time_claim(claims: &Object, name: &'static str) -> Result<Option<f64>> {
-    match claims.get(name) {
-        None => Ok(None),
-        Some(value) => value
-            .as_f64()
-            .map(Some)
-            .ok_or_else(|| Error::claim(Kind::InvalidClaim, name, "time claim must be a number")),
+    let Some(value) = claims.get(name) else {
+        return Ok(None);
+    };
+    match value.as_f64() {
+        Some(v) if v.is_finite() => Ok(Some(v)),
+        Some(_) => Err(Error::claim(
+            Kind::InvalidClaim,
+            name,
+            "time claim is out of range",
+        )),
+        None => Err(Error::claim(
+            Kind::InvalidClaim,
+            name,
+            "time claim must be a number",
+        )),
     }
 }
 
@@ -225,10 +237,10 @@ mod tests {
     #[test]
     fn expiry_with_leeway() {
         let mut p = Policy::default();
-        assert!(check(&p, r#"{"exp":1001}"#).is_ok());
+        assert_eq!(check(&p, r#"{"exp":1001}"#), Ok(()));
         assert_eq!(kind(check(&p, r#"{"exp":1000}"#)), Kind::Expired);
         p.leeway = 5.0;
-        assert!(check(&p, r#"{"exp":996}"#).is_ok());
+        assert_eq!(check(&p, r#"{"exp":996}"#), Ok(()));
         assert_eq!(kind(check(&p, r#"{"exp":995}"#)), Kind::Expired);
         assert_eq!(kind(check(&p, r#"{"exp":"2000"}"#)), Kind::InvalidClaim);
         assert_eq!(kind(check(&p, r#"{"exp":true}"#)), Kind::InvalidClaim);
@@ -237,7 +249,7 @@ mod tests {
     #[test]
     fn not_before_and_issued_at() {
         let p = Policy::default();
-        assert!(check(&p, r#"{"nbf":1000}"#).is_ok());
+        assert_eq!(check(&p, r#"{"nbf":1000}"#), Ok(()));
         assert_eq!(kind(check(&p, r#"{"nbf":1000.5}"#)), Kind::NotYetValid);
         assert_eq!(kind(check(&p, r#"{"iat":1001}"#)), Kind::NotYetValid);
     }
@@ -249,7 +261,7 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(kind(check(&p, r#"{}"#)), Kind::MissingClaim);
-        assert!(check(&p, r#"{"iat":940}"#).is_ok());
+        assert_eq!(check(&p, r#"{"iat":940}"#), Ok(()));
         assert_eq!(kind(check(&p, r#"{"iat":939}"#)), Kind::Expired);
     }
 
@@ -260,8 +272,11 @@ mod tests {
             audience: Some(vec!["api".into(), "api2".into()]),
             ..Policy::default()
         };
-        assert!(check(&p, r#"{"iss":"https://a","aud":"api"}"#).is_ok());
-        assert!(check(&p, r#"{"iss":"https://a","aud":["x","api2"]}"#).is_ok());
+        assert_eq!(check(&p, r#"{"iss":"https://a","aud":"api"}"#), Ok(()));
+        assert_eq!(
+            check(&p, r#"{"iss":"https://a","aud":["x","api2"]}"#),
+            Ok(())
+        );
         assert_eq!(
             kind(check(&p, r#"{"iss":"https://a/","aud":"api"}"#)),
             Kind::InvalidIssuer
@@ -298,7 +313,7 @@ mod tests {
             "application/at+jwt",
             "Application/At+Jwt",
         ] {
-            assert!(p.check(&header(ok), &Object::new(), 0.0).is_ok(), "{ok}");
+            assert_eq!(p.check(&header(ok), &Object::new(), 0.0), Ok(()), "{ok}");
         }
         assert_eq!(
             p.check(&header("JWT"), &Object::new(), 0.0)
@@ -317,24 +332,64 @@ mod tests {
     }
 
     #[test]
+    fn integers_beyond_64_bits_compare_by_value() {
+        let p = Policy::default();
+        // 2**70 and -2**70: far past and far future of any clock, read exactly.
+        assert_eq!(check(&p, r#"{"exp":1180591620717411303424}"#), Ok(()));
+        assert_eq!(
+            kind(check(&p, r#"{"exp":-1180591620717411303424}"#)),
+            Kind::Expired
+        );
+        assert_eq!(
+            kind(check(&p, r#"{"nbf":1180591620717411303424}"#)),
+            Kind::NotYetValid
+        );
+        assert_eq!(check(&p, r#"{"iat":-1180591620717411303424}"#), Ok(()));
+    }
+
+    #[test]
+    fn integers_beyond_the_double_range_are_refused() {
+        let p = Policy::default();
+        let huge = format!("1{}", "0".repeat(400));
+        for claim in ["exp", "nbf", "iat"] {
+            for sign in ["", "-"] {
+                let err = check(&p, &format!(r#"{{"{claim}":{sign}{huge}}}"#)).unwrap_err();
+                assert_eq!(err.kind, Kind::InvalidClaim, "{claim} {sign}");
+                assert_eq!(err.claim.as_deref(), Some(claim));
+                assert_eq!(err.message, "time claim is out of range");
+            }
+        }
+    }
+
+    #[test]
     fn validate_refuses_weak_config() {
-        assert!(Policy {
-            leeway: 301.0,
-            ..Policy::default()
+        for (policy, message) in [
+            (
+                Policy {
+                    leeway: 301.0,
+                    ..Policy::default()
+                },
+                "leeway above 300 seconds defeats expiry",
+            ),
+            (
+                Policy {
+                    leeway: -1.0,
+                    ..Policy::default()
+                },
+                "leeway must be a non-negative number of seconds",
+            ),
+            (
+                Policy {
+                    audience: Some(vec![]),
+                    ..Policy::default()
+                },
+                "audience must be non-empty strings",
+            ),
+        ] {
+            let err = policy.validate().unwrap_err();
+            assert_eq!(err.kind, Kind::Configuration);
+            assert_eq!(err.message, message);
         }
-        .validate()
-        .is_err());
-        assert!(Policy {
-            leeway: -1.0,
-            ..Policy::default()
-        }
-        .validate()
-        .is_err());
-        assert!(Policy {
-            audience: Some(vec![]),
-            ..Policy::default()
-        }
-        .validate()
-        .is_err());
+        assert_eq!(Policy::default().validate(), Ok(()));
     }
 }

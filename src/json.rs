@@ -3,6 +3,11 @@
 //! serde_json's own `Value` silently keeps the last of duplicate member names (as Python's `json`
 //! does); RFC 7515 §4 lets a recipient reject them and we do, so this module parses into its own
 //! order-preserving tree with duplicate detection and a nesting cap.
+//!
+//! Numbers follow Python's `json`: an integer of any size up to [`MAX_INT_DIGITS`] digits comes
+//! back exact (never rounded to a double), and a fraction or exponent is a double read with
+//! correct rounding. serde_json's `arbitrary_precision` hands us the text of every number that is
+//! not a 64-bit integer, so both rules are ours, not a side effect of its parser.
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
@@ -12,12 +17,18 @@ use std::fmt;
 /// Deepest nesting accepted in a header or claims set; real tokens use two or three levels.
 pub const MAX_DEPTH: usize = 32;
 
+/// Longest integer accepted, in digits: CPython's default `sys.get_int_max_str_digits()`, the
+/// limit Python's own `json` applies (it bounds the quadratic cost of decimal conversion).
+pub const MAX_INT_DIGITS: usize = 4300;
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Json {
     Null,
     Bool(bool),
     Int(i64),
     UInt(u64),
+    /// An integer beyond 64 bits, as its canonical decimal text (`-?[1-9][0-9]*`).
+    BigInt(String),
     Float(f64),
     Str(String),
     Array(Vec<Json>),
@@ -75,12 +86,14 @@ impl Json {
         }
     }
 
-    /// A JSON number as f64; booleans and strings are not numbers.
+    /// A JSON number as f64 (an integer beyond the double range becomes an infinity); booleans
+    /// and strings are not numbers.
     pub fn as_f64(&self) -> Option<f64> {
-        match *self {
-            Json::Int(i) => Some(i as f64),
-            Json::UInt(u) => Some(u as f64),
-            Json::Float(f) => Some(f),
+        match self {
+            Json::Int(i) => Some(*i as f64),
+            Json::UInt(u) => Some(*u as f64),
+            Json::BigInt(digits) => digits.parse().ok(),
+            Json::Float(f) => Some(*f),
             _ => None,
         }
     }
@@ -96,6 +109,10 @@ pub enum ParseError {
     Duplicate,
     TooDeep,
     NotAnObject,
+    /// An integer longer than [`MAX_INT_DIGITS`] or a double beyond the f64 range.
+    NumberOutOfRange,
+    /// serde_json's private member name for numbers, which a document may not use itself.
+    ReservedName,
 }
 
 impl ParseError {
@@ -105,6 +122,8 @@ impl ParseError {
             ParseError::Duplicate => "has a duplicate member name",
             ParseError::TooDeep => "is nested too deeply",
             ParseError::NotAnObject => "is not a JSON object",
+            ParseError::NumberOutOfRange => "has a number out of range",
+            ParseError::ReservedName => "uses a reserved member name",
         }
     }
 }
@@ -132,6 +151,10 @@ fn classify(err: serde_json::Error) -> ParseError {
         ParseError::Duplicate
     } else if text.starts_with(TOO_DEEP) || text.contains("recursion limit") {
         ParseError::TooDeep
+    } else if text.starts_with(OUT_OF_RANGE) {
+        ParseError::NumberOutOfRange
+    } else if text.contains(RESERVED) {
+        ParseError::ReservedName
     } else {
         ParseError::Syntax
     }
@@ -139,6 +162,62 @@ fn classify(err: serde_json::Error) -> ParseError {
 
 const DUPLICATE: &str = "keyturn:duplicate";
 const TOO_DEEP: &str = "keyturn:too-deep";
+const OUT_OF_RANGE: &str = "keyturn:number-out-of-range";
+const RESERVED: &str = "keyturn:reserved-name";
+
+/// How serde_json (`arbitrary_precision`) passes a number that is not a 64-bit integer to
+/// `visit_map`: one member of this name whose value, the number's text, arrives through
+/// `visit_string`. A document's own strings arrive through `visit_str`/`visit_borrowed_str`,
+/// which is how [`NumberText`] tells the two apart.
+const NUMBER_TOKEN: &str = "$serde_json::private::Number";
+
+/// Reads serde_json's number text (a syntactically valid JSON number) the way Python's `json`
+/// does: integers exactly, anything with a fraction or exponent as a correctly rounded double.
+fn number_from_text<E: de::Error>(text: String) -> Result<Json, E> {
+    if text.bytes().any(|b| matches!(b, b'.' | b'e' | b'E')) {
+        return match text.parse::<f64>() {
+            Ok(v) if v.is_finite() => Ok(Json::Float(v)),
+            _ => Err(E::custom(OUT_OF_RANGE)),
+        };
+    }
+    // serde_json gives 64-bit integers to visit_i64/visit_u64, except "-0" (Python: 0).
+    if let Ok(i) = text.parse::<i64>() {
+        return Ok(Json::Int(i));
+    }
+    if text.trim_start_matches('-').len() > MAX_INT_DIGITS {
+        return Err(E::custom(OUT_OF_RANGE));
+    }
+    Ok(Json::BigInt(text))
+}
+
+/// The value under [`NUMBER_TOKEN`]: serde_json's number text, or else a document string.
+struct NumberText;
+
+impl<'de> DeserializeSeed<'de> for NumberText {
+    type Value = String;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<String, D::Error> {
+        deserializer.deserialize_string(self)
+    }
+}
+
+impl Visitor<'_> for NumberText {
+    type Value = String;
+
+    // Any visit but visit_string is the document using the reserved name itself; the default
+    // visit_* methods refuse it with an "expected ..." message naming this marker.
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(RESERVED)
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<String, E> {
+        Ok(v)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<String, E> {
+        Err(E::custom(RESERVED))
+    }
+}
 
 struct Seed {
     depth: usize,
@@ -189,10 +268,6 @@ impl<'de> Visitor<'de> for Seed {
         })
     }
 
-    fn visit_f64<E>(self, v: f64) -> Result<Json, E> {
-        Ok(Json::Float(v))
-    }
-
     fn visit_str<E>(self, v: &str) -> Result<Json, E> {
         Ok(Json::Str(v.to_owned()))
     }
@@ -215,6 +290,13 @@ impl<'de> Visitor<'de> for Seed {
         // keeps a hostile object with thousands of members linear.
         let mut seen: Option<HashSet<String>> = None;
         while let Some(name) = map.next_key::<String>()? {
+            if name == NUMBER_TOKEN {
+                if !members.is_empty() {
+                    return Err(de::Error::custom(RESERVED));
+                }
+                let text = map.next_value_seed(NumberText)?;
+                return number_from_text(text);
+            }
             let duplicate = match &mut seen {
                 Some(set) => !set.insert(name.clone()),
                 None => members.iter().any(|(k, _)| *k == name),
@@ -240,6 +322,12 @@ impl Serialize for Json {
             Json::Bool(b) => s.serialize_bool(*b),
             Json::Int(i) => s.serialize_i64(*i),
             Json::UInt(u) => s.serialize_u64(*u),
+            // Parsing canonical digits with arbitrary_precision keeps them as text, so serde_json
+            // writes them out verbatim.
+            Json::BigInt(digits) => digits
+                .parse::<serde_json::Number>()
+                .map_err(serde::ser::Error::custom)?
+                .serialize(s),
             Json::Float(f) => s.serialize_f64(*f),
             Json::Str(v) => s.serialize_str(v),
             Json::Array(items) => {
@@ -295,7 +383,8 @@ mod tests {
     #[test]
     fn caps_depth() {
         let ok = "[".repeat(MAX_DEPTH) + &"]".repeat(MAX_DEPTH);
-        assert!(parse(ok.as_bytes()).is_ok());
+        let nested = (1..MAX_DEPTH).fold(Json::Array(vec![]), |v, _| Json::Array(vec![v]));
+        assert_eq!(parse(ok.as_bytes()), Ok(nested));
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
         assert_eq!(parse(deep.as_bytes()), Err(ParseError::TooDeep));
         let very_deep = "[".repeat(100_000);
@@ -319,15 +408,99 @@ mod tests {
     #[test]
     fn numbers() {
         assert_eq!(parse(b"18446744073709551615"), Ok(Json::UInt(u64::MAX)));
+        assert_eq!(parse(b"-9223372036854775808"), Ok(Json::Int(i64::MIN)));
         assert_eq!(parse(b"-1").unwrap().as_f64(), Some(-1.0));
         assert_eq!(parse(b"true").unwrap().as_f64(), None);
+        assert_eq!(parse(b"-0"), Ok(Json::Int(0)));
+        assert_eq!(parse(b"1.0"), Ok(Json::Float(1.0)));
+        assert_eq!(parse(b"1E2"), Ok(Json::Float(100.0)));
+        assert_eq!(parse(b"-0.0"), Ok(Json::Float(-0.0)));
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_exact_both_ways() {
+        for digits in [
+            "18446744073709551616",
+            "-9223372036854775809",
+            "1180591620717411303424",
+        ] {
+            let value = parse(digits.as_bytes()).unwrap();
+            assert_eq!(value, Json::BigInt(digits.to_owned()));
+            assert_eq!(value.to_vec(), digits.as_bytes());
+        }
+        let obj = parse_object(br#"{"big":[1180591620717411303424]}"#).unwrap();
+        assert_eq!(
+            Json::Object(obj).to_vec(),
+            br#"{"big":[1180591620717411303424]}"#
+        );
+        assert_eq!(
+            parse(b"1180591620717411303424").unwrap().as_f64(),
+            Some(1180591620717411303424.0)
+        );
+        let longest = "9".repeat(MAX_INT_DIGITS);
+        assert_eq!(
+            parse(longest.as_bytes()).unwrap().as_f64(),
+            Some(f64::INFINITY)
+        );
+        assert_eq!(
+            parse(format!("-{longest}").as_bytes()),
+            Ok(Json::BigInt(format!("-{longest}")))
+        );
+        let too_long = "9".repeat(MAX_INT_DIGITS + 1);
+        assert_eq!(
+            parse(too_long.as_bytes()),
+            Err(ParseError::NumberOutOfRange)
+        );
+    }
+
+    #[test]
+    fn doubles_round_trip_exactly_and_stay_finite() {
+        // Shortest representations that need correct rounding to come back bit for bit.
+        for text in [
+            "0.1",
+            "2.2250738585072014e-308",
+            "1.7976931348623157e308",
+            "5e-324",
+        ] {
+            let Json::Float(v) = parse(text.as_bytes()).unwrap() else {
+                panic!("{text} is not a double");
+            };
+            assert_eq!(v, text.parse::<f64>().unwrap(), "{text}");
+            assert_eq!(parse(&Json::Float(v).to_vec()), Ok(Json::Float(v)));
+        }
+        for bad in [&b"1e400"[..], b"-1e400", b"[1.8e308]"] {
+            assert_eq!(parse(bad), Err(ParseError::NumberOutOfRange), "{bad:?}");
+        }
+        for bad in [&b"1."[..], b".5", b"01", b"1e", b"+1", b"0x10"] {
+            assert_eq!(parse(bad), Err(ParseError::Syntax), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn serde_json_number_member_name_is_reserved() {
+        // serde_json's own marker, spelled by the document: never read as a number.
+        for doc in [
+            &br#"{"$serde_json::private::Number":"1"}"#[..],
+            br#"{"$serde_json::private::Number":1}"#,
+            br#"{"$serde_json::private::Number":{}}"#,
+            br#"{"a":1,"$serde_json::private::Number":"1"}"#,
+            br#"{"a":{"$serde_json::private::Number":"1e5"}}"#,
+            br#"{"\u0024serde_json::private::Number":"1"}"#,
+        ] {
+            assert_eq!(
+                parse(doc),
+                Err(ParseError::ReservedName),
+                "{}",
+                String::from_utf8_lossy(doc)
+            );
+        }
     }
 }
 
 pub mod py {
     //! Conversion between [`Json`] and Python objects (claims in, claims out).
 
-    use super::{Json, Object, MAX_DEPTH};
+    use super::{Json, Object, MAX_DEPTH, MAX_INT_DIGITS};
     use crate::errors::Error;
     use pyo3::exceptions::PyTypeError;
     use pyo3::prelude::*;
@@ -340,6 +513,7 @@ pub mod py {
             Json::Bool(b) => PyBool::new(py, *b).to_owned().into_any(),
             Json::Int(i) => i.into_pyobject(py)?.into_any(),
             Json::UInt(u) => u.into_pyobject(py)?.into_any(),
+            Json::BigInt(digits) => big_int_to_py(py, digits)?,
             Json::Float(f) => PyFloat::new(py, *f).into_any(),
             Json::Str(s) => PyString::new(py, s).into_any(),
             Json::Array(items) => {
@@ -350,6 +524,14 @@ pub mod py {
                 list.into_any()
             }
             Json::Object(object) => object_to_py(py, object)?.into_any(),
+        })
+    }
+
+    /// `int(digits)`. Within [`MAX_INT_DIGITS`] this only fails where the interpreter's
+    /// `sys.set_int_max_str_digits` was lowered below it: then the token cannot be read exactly.
+    fn big_int_to_py<'py>(py: Python<'py>, digits: &str) -> PyResult<Bound<'py, PyAny>> {
+        py.get_type::<PyInt>().call1((digits,)).map_err(|_| {
+            Error::malformed("an integer claim is longer than this interpreter's int limit").into()
         })
     }
 
@@ -369,6 +551,21 @@ pub mod py {
         }
     }
 
+    /// An integer beyond 64 bits as its decimal text, refused past [`MAX_INT_DIGITS`] digits as
+    /// Python's `json.dumps` refuses it (there through the interpreter's int/str limit). Written
+    /// by `int.__repr__`, as `json.dumps` writes it: a subclass's own `__str__`/`__repr__` (an
+    /// `IntEnum`'s name) never reaches the token.
+    fn big_int_from_py(i: &Bound<'_, PyInt>) -> PyResult<Json> {
+        let too_long = || Error::config(format!("integer has more than {MAX_INT_DIGITS} digits"));
+        let repr = i.py().get_type::<PyInt>().getattr("__repr__")?;
+        let digits = repr.call1((i,)).map_err(|_| too_long())?;
+        let digits = digits.cast::<PyString>()?.to_str()?.to_owned();
+        if digits.trim_start_matches('-').len() > MAX_INT_DIGITS {
+            return Err(too_long().into());
+        }
+        Ok(Json::BigInt(digits))
+    }
+
     fn from_py(value: &Bound<'_, PyAny>, depth: usize) -> PyResult<Json> {
         if depth > MAX_DEPTH {
             return Err(Error::config("value is nested too deeply").into());
@@ -384,10 +581,10 @@ pub mod py {
             if let Ok(v) = i.extract::<i64>() {
                 return Ok(Json::Int(v));
             }
-            return match i.extract::<u64>() {
-                Ok(v) => Ok(Json::UInt(v)),
-                Err(_) => Err(Error::config("integer does not fit in 64 bits").into()),
-            };
+            if let Ok(v) = i.extract::<u64>() {
+                return Ok(Json::UInt(v));
+            }
+            return big_int_from_py(i);
         }
         if let Ok(f) = value.cast::<PyFloat>() {
             let v = f.value();

@@ -394,17 +394,43 @@ pub fn encode(
 mod tests {
     use super::*;
 
+    /// The kind and message of an error: every refusal below is named exactly.
+    fn refusal<T>(result: Result<T>) -> (Kind, String) {
+        match result {
+            Ok(_) => panic!("expected a refusal"),
+            Err(err) => (err.kind, err.message.into_owned()),
+        }
+    }
+
+    fn malformed(message: &str) -> (Kind, String) {
+        (Kind::Malformed, message.to_owned())
+    }
+
     #[test]
     fn split_rules() {
-        assert!(split(b"a.b.c", 100).is_ok());
-        assert_eq!(split(b"a.b.c", 4).err().unwrap().kind, Kind::Malformed);
-        assert!(split(b"a.b", 100).is_err());
-        assert!(split(b"a.b.c.d.e", 100).is_err());
-        assert!(split(b"a.b.c=", 100).is_err());
-        assert!(split(b"a.b .c", 100).is_err());
         let s = split(b"hh.pp.ss", 100).unwrap();
-        assert_eq!(s.signing_input, b"hh.pp");
+        assert_eq!(s.header, b"hh");
+        assert_eq!(s.payload, b"pp");
         assert_eq!(s.signature, b"ss");
+        assert_eq!(s.signing_input, b"hh.pp");
+        let s = split(b"..", 2).unwrap();
+        assert_eq!(
+            (s.header, s.payload, s.signature),
+            (&b""[..], &b""[..], &b""[..])
+        );
+        for (token, message) in [
+            (&b"a.b.c"[..], "token is larger than the configured limit"),
+            (b"a.b", "token must have three dot-separated segments"),
+            (
+                b"a.b.c.d.e",
+                "token has more than three segments (JWE is not accepted)",
+            ),
+            (b"a.b.c=", "token contains characters outside base64url"),
+            (b"a.b .c", "token contains characters outside base64url"),
+        ] {
+            let limit = if token == b"a.b.c" { 4 } else { 100 };
+            assert_eq!(refusal(split(token, limit)), malformed(message));
+        }
     }
 
     fn header(json: &str) -> Result<Header> {
@@ -416,39 +442,94 @@ mod tests {
 
     #[test]
     fn header_rules() {
-        assert!(header(r#"{"alg":"EdDSA"}"#).is_ok());
-        assert_eq!(
-            header(r#"{"alg":"none"}"#).err().unwrap().kind,
-            Kind::AlgorithmNotAllowed
-        );
-        assert_eq!(
-            header(r#"{"alg":"HS256"}"#).err().unwrap().kind,
-            Kind::AlgorithmNotAllowed
-        );
-        assert_eq!(
-            header(r#"{"alg":"eddsa"}"#).err().unwrap().kind,
-            Kind::AlgorithmNotAllowed
-        );
-        assert!(header(r#"{"alg":"EdDSA","crit":["exp"],"exp":1}"#).is_err());
-        assert!(header(r#"{"alg":"EdDSA","crit":["b64"],"b64":false}"#).is_err());
-        assert!(header(r#"{"alg":"EdDSA","crit":["b64"],"b64":true}"#).is_ok());
-        assert!(header(r#"{"alg":"EdDSA","crit":["b64"]}"#).is_err());
-        assert!(header(r#"{"alg":"EdDSA","crit":[]}"#).is_err());
-        assert!(header(r#"{"alg":"EdDSA","cty":"jwt"}"#).is_err());
-        assert!(header(r#"{"alg":"EdDSA","kid":1}"#).is_err());
-        assert!(header(r#"{"alg":"EdDSA","enc":"A128GCM"}"#).is_err());
-        // jwk/jku/x5u/x5c are ignored, not used and not refused.
-        assert!(header(r#"{"alg":"EdDSA","jku":"https://evil.example/jwks"}"#).is_ok());
+        let ok = header(r#"{"alg":"EdDSA","kid":"k1"}"#).unwrap();
+        assert_eq!((ok.alg, ok.kid.as_deref()), (Alg::EdDSA, Some("k1")));
+        let ok = header(r#"{"alg":"Ed25519","crit":["b64"],"b64":true}"#).unwrap();
+        assert_eq!((ok.alg, ok.kid), (Alg::Ed25519, None));
+        for alg in ["none", "HS256", "eddsa"] {
+            assert_eq!(
+                refusal(header(&format!(r#"{{"alg":"{alg}"}}"#))),
+                (
+                    Kind::AlgorithmNotAllowed,
+                    "token algorithm is not allowed".to_owned()
+                ),
+                "{alg}"
+            );
+        }
+        for (json, message) in [
+            (r#"{}"#, "header has no alg"),
+            (r#"{"alg":1}"#, "header alg must be a string"),
+            (
+                r#"{"alg":"EdDSA","crit":["exp"],"exp":1}"#,
+                "header crit lists an unsupported extension",
+            ),
+            (
+                r#"{"alg":"EdDSA","crit":["kid"],"kid":"k"}"#,
+                "header crit lists a registered parameter",
+            ),
+            (
+                r#"{"alg":"EdDSA","crit":["b64"],"b64":false}"#,
+                "unencoded payloads (b64: false) are not accepted",
+            ),
+            (
+                r#"{"alg":"EdDSA","crit":["b64"]}"#,
+                "header crit lists a parameter that is absent",
+            ),
+            (
+                r#"{"alg":"EdDSA","crit":[]}"#,
+                "header crit must not be empty",
+            ),
+            (
+                r#"{"alg":"EdDSA","crit":"b64"}"#,
+                "header crit must be an array",
+            ),
+            (
+                r#"{"alg":"EdDSA","cty":"jwt"}"#,
+                "nested tokens (cty: JWT) are not accepted",
+            ),
+            (r#"{"alg":"EdDSA","cty":1}"#, "header cty must be a string"),
+            (r#"{"alg":"EdDSA","typ":1}"#, "header typ must be a string"),
+            (r#"{"alg":"EdDSA","kid":1}"#, "header kid must be a string"),
+            (
+                r#"{"alg":"EdDSA","enc":"A128GCM"}"#,
+                "encrypted or compressed tokens (JWE) are not accepted",
+            ),
+        ] {
+            assert_eq!(refusal(header(json)), malformed(message), "{json}");
+        }
+    }
+
+    #[test]
+    fn embedded_keys_are_not_refused_and_nothing_is_taken_from_them() {
+        // A checked header hands the verifier only alg and kid: no jwk (not even its kid), jku,
+        // x5u or x5c reaches key selection. That the verifier then never verifies with such a
+        // key is tests/core/test_token_rules.py::test_embedded_keys_in_the_header_are_never_used.
+        let checked = header(
+            r#"{"alg":"EdDSA","jwk":{"kty":"OKP","crv":"Ed25519","x":"AA","kid":"attacker"},
+                "jku":"https://evil.example/jwks","x5u":"https://evil.example/c","x5c":["MIIB"]}"#,
+        )
+        .unwrap();
+        assert_eq!((checked.alg, checked.kid), (Alg::EdDSA, None));
     }
 
     #[test]
     fn encode_refuses_reserved_headers() {
         let sk = PrivateKey::generate(None);
-        let extra = json::parse_object(br#"{"alg":"none"}"#).unwrap();
-        let err = encode(&Object::new(), &SignKey::Ed25519(&sk), None, Some(&extra))
-            .err()
-            .unwrap();
-        assert_eq!(err.kind, Kind::Configuration);
+        for name in RESERVED_ON_ENCODE {
+            let extra = json::parse_object(format!(r#"{{"{name}":"x"}}"#).as_bytes()).unwrap();
+            assert_eq!(
+                refusal(encode(
+                    &Object::new(),
+                    &SignKey::Ed25519(&sk),
+                    None,
+                    Some(&extra)
+                )),
+                (
+                    Kind::Configuration,
+                    format!("header \"{name}\" cannot be set through headers")
+                )
+            );
+        }
     }
 
     #[test]

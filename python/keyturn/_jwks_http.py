@@ -1,13 +1,19 @@
 """The one HTTP GET that RemoteJWKS makes, and the URL rules it is allowed to make it to.
 
 Built on ``http.client`` rather than ``urllib.request`` so that nothing happens implicitly: no
-redirect is followed, no proxy from the environment is used, no other scheme handler exists, and
-the body is read in bounded chunks against one deadline.
+redirect is followed, no proxy from the environment is used, no other scheme handler exists.
+
+One deadline bounds the whole exchange. ``http.client`` only knows a per-socket-operation timeout,
+which a server defeats by trickling (one header byte every half timeout, endless ``100 Continue``
+interim responses, endless chunked trailer lines). So the connection is opened here, and the
+response parser reads through a file whose every ``recv`` first sets the socket timeout to what is
+left of the deadline, raising ``TimeoutError`` once nothing is left.
 """
 
 from __future__ import annotations
 
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
@@ -80,6 +86,10 @@ class Endpoint:
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         return cls(scheme, host, port, target)
 
+    def origin(self) -> tuple[str, str, int]:
+        """Scheme, host and port (the default one filled in): what "the same server" means."""
+        return self.scheme, self.host.lower(), self.port or (443 if self.scheme == "https" else 80)
+
     def display(self) -> str:
         """The URL without its query string, which is what logs and errors show."""
         netloc = f"[{self.host}]" if ":" in self.host else self.host
@@ -133,14 +143,11 @@ def freshness(message: http.client.HTTPMessage) -> float | None:
     return None
 
 
-def _connection(
-    endpoint: Endpoint, timeout: float, context: ssl.SSLContext
-) -> http.client.HTTPConnection:
+def _connection(endpoint: Endpoint, context: ssl.SSLContext) -> http.client.HTTPConnection:
+    """The request formatter only: ``fetch`` opens the socket itself, under the deadline."""
     if endpoint.scheme == "https":
-        return http.client.HTTPSConnection(
-            endpoint.host, endpoint.port, timeout=timeout, context=context
-        )
-    return http.client.HTTPConnection(endpoint.host, endpoint.port, timeout=timeout)
+        return http.client.HTTPSConnection(endpoint.host, endpoint.port, context=context)
+    return http.client.HTTPConnection(endpoint.host, endpoint.port)
 
 
 class _Deadline:
@@ -156,14 +163,66 @@ class _Deadline:
         return left
 
 
-def _read_body(
-    response: http.client.HTTPResponse, sock: socket.socket, limit: int, deadline: _Deadline
-) -> bytes:
-    """Read at most ``limit + 1`` bytes, each chunk bounded by what is left of the deadline."""
+class _DeadlineReader(io.RawIOBase):
+    """A socket's receive side on which every read is bounded by what is left of the deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        super().__init__()
+        self._sock = sock
+        self._deadline = deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        self._sock.settimeout(self._deadline.left())
+        return self._sock.recv_into(buffer)
+
+
+class _DeadlineSocket:
+    """What ``HTTPResponse`` needs of a socket (``makefile``), reading under the deadline."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        self._sock = sock
+        self._deadline = deadline
+
+    def makefile(self, mode: str) -> io.BufferedReader:
+        """``HTTPResponse`` asks for ``"rb"``, the only mode there is here."""
+        return io.BufferedReader(_DeadlineReader(self._sock, self._deadline))
+
+
+def _open(endpoint: Endpoint, deadline: _Deadline, context: ssl.SSLContext) -> socket.socket:
+    """Connect (each address tried within what is left) and, for https, complete the handshake.
+
+    ``ssl`` bounds one handshake call by the socket timeout as a whole, so setting it to what is
+    left bounds a trickled handshake too.
+    """
+    _, _, port = endpoint.origin()
+    addresses = socket.getaddrinfo(endpoint.host, port, type=socket.SOCK_STREAM)
+    error: OSError = OSError(f"no address for {endpoint.host!r}")
+    for family, kind, proto, _, address in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(deadline.left())
+            sock.connect(address)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if endpoint.scheme == "https":
+                sock.settimeout(deadline.left())
+                return context.wrap_socket(sock, server_hostname=endpoint.host)
+            return sock
+        except OSError as exc:  # TimeoutError included: the caller maps it
+            sock.close()
+            if isinstance(exc, TimeoutError):
+                raise
+            error = exc
+    raise error
+
+
+def _read_body(response: http.client.HTTPResponse, limit: int) -> bytes:
+    """Read at most ``limit + 1`` bytes (the response's file bounds every read by the deadline)."""
     chunks: list[bytes] = []
     total = 0
     while True:
-        sock.settimeout(deadline.left())
         chunk = response.read1(min(_CHUNK, limit + 1 - total))
         if not chunk:
             if response.length:  # read1 does not raise IncompleteRead: the count tells
@@ -219,7 +278,7 @@ def fetch(
     Error messages do not name the URL: the caller knows it and decides how to show it.
     """
     deadline = _Deadline(timeout)
-    conn = _connection(endpoint, timeout, context)
+    conn = _connection(endpoint, context)
     request_headers = {
         "Accept": "application/jwk-set+json, application/json",
         "Accept-Encoding": "identity",
@@ -229,17 +288,18 @@ def fetch(
     if etag is not None:
         request_headers["If-None-Match"] = etag
     try:
-        conn.connect()
-        sock = conn.sock
-        sock.settimeout(deadline.left())
+        sock = conn.sock = _open(endpoint, deadline, context)
+        sock.settimeout(deadline.left())  # sendall: one bound for the whole request
         conn.request("GET", endpoint.target, headers=request_headers)
-        response = conn.getresponse()
+        reader = _DeadlineSocket(sock, deadline)
+        response = http.client.HTTPResponse(reader, method="GET")  # type: ignore[arg-type]
+        response.begin()
         _check_status(response, etag is not None)
         if response.status == 304:
             body = b""
         else:
             _check_body_headers(response, max_bytes)
-            body = _read_body(response, sock, max_bytes, deadline)
+            body = _read_body(response, max_bytes)
         return Response(response.status, body, _etag(response), freshness(response.msg))
     except TimeoutError:
         raise JWKSError(f"timed out: no complete response within {timeout:g} s") from None

@@ -10,6 +10,7 @@ atomically, so a reload never sees half a file; a file that fails to load keeps 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import threading
 import time
@@ -17,7 +18,7 @@ from collections.abc import Callable
 from typing import Any
 
 from keyturn._core import SigningKey, VerifyingKey
-from keyturn.errors import KeyturnError
+from keyturn.errors import ConfigurationError, KeyturnError
 from keyturn.keyring import Keyring
 
 __all__ = ["KeyringFile"]
@@ -42,6 +43,12 @@ class KeyringFile:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._path = os.fspath(path)
+        if (
+            isinstance(interval, bool)
+            or not isinstance(interval, (int, float))
+            or not (math.isfinite(interval) and interval >= 0)
+        ):
+            raise ConfigurationError("interval must be a finite number of seconds >= 0")
         self._interval = interval
         self._clock = clock
         self._lock = threading.Lock()
@@ -105,5 +112,5 @@ class KeyringFile:
 
 
 def _stamp(path: str) -> _Stamp:
-    status = os.stat(path)
+    status = os.stat(path, follow_symlinks=False)  # the file Keyring.load opens, not a target
     return (status.st_ino, status.st_mtime_ns, status.st_size)

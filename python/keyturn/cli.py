@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from keyturn import _core
 from keyturn._keyfile import KeyringFile
-from keyturn.errors import KeyturnError, TokenError
+from keyturn.errors import (
+    InvalidAudience,
+    InvalidIssuer,
+    JWKSError,
+    KeyturnError,
+    StoreError,
+    TokenError,
+)
 from keyturn.keyring import Keyring
 from keyturn.tokens import Issuer, Verifier
 
@@ -41,32 +51,123 @@ def missing_keyring(path: str) -> CommandError:
     return CommandError(f"no keyring at {path} (create one with: keyturn keys init)")
 
 
+def _not_a_keyring(path: str) -> CommandError | None:
+    """Say what the file is when it is clearly not a keyring, before any permission check: a JWKS
+    or a PEM key given to --keyring is a mix-up to explain, not a mode to fix."""
+    try:
+        with open(path, "rb") as file:
+            head = file.read(64 * 1024)
+    except OSError:
+        return None  # Keyring.load reports it
+    text = head.decode("utf-8", "replace").lstrip("\ufeff \t\r\n")
+    if "-----BEGIN " in text:
+        return CommandError(
+            f"{path} is a PEM key, not a keyring: create a keyring with "
+            f"'keyturn keys init --keyring FILE' (keyturn keeps its keys in a JSON keyring)"
+        )
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return CommandError(
+            f"{path} is not a keyring (not JSON): create one with keyturn keys init"
+        )
+    if isinstance(document, dict) and "keys" in document and "format" not in document:
+        return CommandError(
+            f"{path} is a JWKS (public keys), not a keyring: verify with "
+            f"'keyturn token verify TOKEN --jwks {path}'"
+        )
+    return None
+
+
+def keyring_error(path: str, error: KeyturnError) -> CommandError:
+    """What the file is, if it is not a keyring; otherwise the keyring's error, naming the file."""
+    message = str(error)
+    return _not_a_keyring(path) or CommandError(
+        message if path in message else f"{path}: {message}"
+    )
+
+
 def load_keyring(path: str) -> Keyring:
     try:
         return Keyring.load(path)
     except FileNotFoundError:
         raise missing_keyring(path) from None
+    except KeyturnError as error:
+        raise keyring_error(path, error) from None
+
+
+_STORE_SCHEMES = "a SQLite file path, sqlite:///PATH, postgresql://, redis://, rediss:// or unix://"
 
 
 def open_store(url: str) -> Any:
     """A token store from ``--db``: a SQLite path, or a ``postgresql://`` / ``redis://`` URL."""
     from keyturn.refresh import stores
 
-    if url.startswith(("postgresql://", "postgres://")):
+    scheme, separator, _ = url.partition("://")
+    if scheme in ("postgresql", "postgres"):
         return stores.PostgresStore(url)
-    if url.startswith(("redis://", "rediss://", "unix://")):
+    if scheme in ("redis", "rediss", "unix"):
         return stores.RedisStore(url)
-    return stores.SQLiteStore(url.removeprefix("sqlite:///"))
+    if separator and scheme != "sqlite":
+        raise CommandError(f"--db: unsupported scheme {scheme!r}; use {_STORE_SCHEMES}")
+    path = url.removeprefix("sqlite:///")
+    directory = os.path.dirname(path) or "."
+    if not os.path.isdir(directory):
+        raise CommandError(f"--db: directory {directory} does not exist (create it first)")
+    return stores.SQLiteStore(path)
+
+
+_DEFAULT_PORTS = {"postgresql": 5432, "postgres": 5432, "redis": 6379, "rediss": 6379}
+
+
+def shown_db(url: str) -> str:
+    """``--db`` for messages: a password in the URL is never printed."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
+def connect_store(url: str) -> Any:
+    """``open_store`` after checking that a server URL answers at all: a dead server is one line
+    at once, not a pool's retries and a timeout later."""
+    parts = urlsplit(url)
+    port = _DEFAULT_PORTS.get(parts.scheme)
+    if port is not None and parts.hostname:
+        try:
+            socket.create_connection((parts.hostname, parts.port or port), timeout=3).close()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise CommandError(
+                f"--db {shown_db(url)}: cannot connect to {parts.hostname}:{parts.port or port} "
+                f"({reason}); is the server running, and is the URL right?"
+            ) from None
+    return open_store(url)
+
+
+def store_failed(url: str, error: StoreError) -> CommandError:
+    return CommandError(f"--db {shown_db(url)}: {error} (check the server and the URL)")
+
+
+MAX_TTL = 86400
 
 
 def make_issuer(args: argparse.Namespace, ring: Keyring | KeyringFile) -> Issuer:
+    if args.ttl > MAX_TTL:
+        raise CommandError(
+            f"--ttl {args.ttl} is over {MAX_TTL} seconds (one day); access tokens should live "
+            "minutes: use a shorter --ttl and a refresh token (--db) for long sessions"
+        )
     return Issuer(ring, issuer=args.issuer, audience=args.audience, ttl=args.ttl)
 
 
 def read_token(value: str) -> str:
     """``-`` reads the token from stdin, which keeps it out of shell history and ``ps``."""
-    token = sys.stdin.readline() if value == "-" else value
-    return token.strip()
+    token = (sys.stdin.readline() if value == "-" else value).strip()
+    if not token:
+        where = "on stdin" if value == "-" else "given"
+        raise CommandError(f"no token {where}: pass the token, or pipe it into 'token ... -'")
+    return token
 
 
 def print_json(value: object) -> None:
@@ -83,6 +184,9 @@ def iso(moment: float) -> str:
 def keys_init(args: argparse.Namespace) -> None:
     if os.path.exists(args.keyring):
         raise CommandError(f"{args.keyring} already exists; refusing to overwrite a keyring")
+    directory = os.path.dirname(args.keyring) or "."
+    if not os.path.isdir(directory):
+        raise CommandError(f"--keyring: directory {directory} does not exist (create it first)")
     ring = Keyring.generate()
     ring.save(args.keyring)
     print(f"created {args.keyring} (mode 0600): current key {ring.current.kid}")
@@ -143,9 +247,11 @@ def token_issue(args: argparse.Namespace) -> None:
         return
     from keyturn.refresh import TokenService
 
-    service = TokenService(issuer, store=open_store(args.db))
+    service = TokenService(issuer, store=connect_store(args.db))
     try:
         pair = service.issue_pair(args.sub, args.device, claims=extra or None)
+    except StoreError as error:
+        raise store_failed(args.db, error) from None
     finally:
         service.close()
     if args.json:
@@ -184,9 +290,22 @@ def token_verify(args: argparse.Namespace) -> None:
     )
     try:
         claims = verifier.verify(read_token(args.token))
+    except JWKSError as error:
+        raise CommandError(
+            f"--jwks-url: {error} (check the URL and that the issuer is up)"
+        ) from None
     except TokenError as error:
-        raise CommandError(f"token rejected: {error.code}: {error}") from None
+        raise CommandError(f"token rejected: {error.code}: {rejection(error, args)}") from None
     print_json(claims)
+
+
+def rejection(error: TokenError, args: argparse.Namespace) -> str:
+    """The reason, with what was expected where an option sets it."""
+    if isinstance(error, InvalidAudience):
+        return f"audience does not match (expected {args.audience!r}; set it with --audience)"
+    if isinstance(error, InvalidIssuer):
+        return f"issuer does not match (expected {args.issuer!r}; set it with --issuer)"
+    return str(error)
 
 
 def token_inspect(args: argparse.Namespace) -> None:
@@ -211,14 +330,34 @@ def serve(args: argparse.Namespace) -> None:
         ring = KeyringFile(args.keyring)
     except FileNotFoundError:
         raise missing_keyring(args.keyring) from None
+    except KeyturnError as error:
+        raise keyring_error(args.keyring, error) from None
     issuer = make_issuer(args, ring)
-    service = TokenService(issuer, store=open_store(args.db))
+    check_port_free(args.host, args.port)
+    service = TokenService(issuer, store=connect_store(args.db))
     app = refresh_endpoints(service, verifier=issuer.verifier(), app=jwks_endpoint(ring))
-    print(f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout)")
+    print(
+        f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout); "
+        f"keyring {args.keyring}, database {shown_db(args.db)}",
+        flush=True,
+    )
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:
         service.close()
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail before saying "serving" when the address is taken (uvicorn would exit 3 after it)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise CommandError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; "
+            "stop what uses it or pick another --port"
+        ) from None
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -252,9 +391,10 @@ def _claims_options(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_keys(commands: Any) -> None:
-    keys = commands.add_parser("keys", help="manage a signing keyring").add_subparsers(
-        dest="action", required=True
-    )
+    group = commands.add_parser("keys", help="manage a signing keyring")
+    # `keyturn keys --keyring X list` as well as `keyturn keys list --keyring X`
+    group.add_argument("--keyring", dest="group_keyring", help=argparse.SUPPRESS)
+    keys = group.add_subparsers(dest="action", required=True)
     actions: dict[str, tuple[Callable[[argparse.Namespace], None], str]] = {
         "init": (keys_init, "create a new keyring file"),
         "rotate": (keys_rotate, "next key starts signing; current becomes previous"),
@@ -325,11 +465,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="JWKS + refresh/logout endpoints (uvicorn)")
     _keyring_option(serve_parser)
     _claims_options(serve_parser)
-    serve_parser.add_argument("--db", default=DEFAULT_DB, help="SQLite path or server URL")
-    serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--ttl", type=int, default=600, help="access token lifetime")
-    serve_parser.add_argument("--log-level", default="info")
+    serve_parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        help=f"token store: SQLite path or postgresql:// / redis:// URL (default ./{DEFAULT_DB})",
+    )
+    serve_parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve_parser.add_argument(
+        "--ttl", type=int, default=600, help="access token lifetime, seconds (default 600)"
+    )
+    serve_parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level (default info)",
+    )
     serve_parser.set_defaults(handler=serve)
 
     bench_parser = commands.add_parser("bench", help="time keyturn (and installed peers)")
@@ -338,8 +491,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_library_logs() -> None:
+    """A one-shot command reports a failure in its own one line; the libraries' log records of
+    the same failure (keyturn.jwks warnings, psycopg pool errors) would print it again."""
+    for name in ("keyturn", "psycopg", "redis"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "group_keyring", None) and args.keyring == DEFAULT_KEYRING:
+        args.keyring = args.group_keyring
+    if args.handler is not serve:
+        quiet_library_logs()
     try:
         args.handler(args)
         sys.stdout.flush()  # a closed pipe must fail here, inside the handler below

@@ -20,9 +20,14 @@ Refreshing
 
 Single flight and cooldown
     At most one request is in flight per RemoteJWKS: every thread and coroutine that needs a fetch
-    while one is running waits for that one. A new request on behalf of an unknown kid, or after a
-    failed cold fetch, is made at most once per ``cooldown`` seconds, counted from the previous
-    request; a flood of random kids therefore costs at most one request per cooldown window.
+    while one is running waits for that one, for no longer than that fetch's ``timeout`` (then it
+    answers from what it has: the cached set, or ``JWKSError`` / ``UnknownKey``). A new request
+    on behalf of an unknown kid, or after a failed cold fetch, is made at most once per
+    ``cooldown`` seconds, counted from the previous request; a flood of random kids therefore
+    costs at most one request per cooldown window, and none of its verifies waits longer than
+    ``timeout``. (A caller with an unknown kid joins a fetch already in flight rather than being
+    turned away by the cooldown: when an issuer rotates, every token signed by the new key
+    during the fetch that brings that key must verify, not only the first.)
 
 Outages (stale-if-error)
     A failed refresh keeps the last good set in use for up to ``stale_for`` seconds after it went
@@ -35,9 +40,12 @@ Transport
     ``https`` (system trust store, or ``ssl_context``) to any host; ``http`` only to loopback
     (127.0.0.0/8, ::1, ``localhost``); every other URL is refused when the object is built.
     Redirects are not followed (a 3xx is a ``JWKSError``), proxies from the environment are not
-    used, bodies over ``max_bytes`` are refused while reading, and ``timeout`` bounds the connect,
-    every read and the exchange as a whole (name resolution is left to the system resolver and
-    its own timeouts).
+    used, bodies over ``max_bytes`` are refused while reading, and ``timeout`` is one deadline
+    over the exchange as a whole: connect, TLS handshake, request, status line, headers (``100
+    Continue`` interim responses included), body and chunked trailers, however slowly the server
+    trickles them (name resolution is left to the system resolver and its own timeouts). A
+    discovered ``jwks_uri`` must be https unless the issuer is loopback http, and ``headers`` go
+    only to the origin they were configured for.
 """
 
 from __future__ import annotations
@@ -91,12 +99,17 @@ def _settle(future: asyncio.Future[None]) -> None:
 
 
 class _Flight:
-    """One fetch in progress: every thread and coroutine that needs it waits for this one."""
+    """One fetch in progress: every thread and coroutine that needs it waits for this one.
 
-    def __init__(self) -> None:
+    A wait ends when the fetch does or when the fetch's own ``timeout`` has run out, whichever
+    comes first: the fetch is bounded by that timeout, and joining it must never wait longer.
+    """
+
+    def __init__(self, timeout: float) -> None:
         self._lock = threading.Lock()
         self._done = threading.Event()
         self._futures: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
+        self._ends = time.monotonic() + timeout  # real time: a test's clock may stand still
 
     def finish(self) -> None:
         with self._lock:
@@ -106,8 +119,11 @@ class _Flight:
             with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
                 loop.call_soon_threadsafe(_settle, future)
 
+    def _left(self) -> float:
+        return max(0.0, self._ends - time.monotonic())
+
     def wait(self) -> None:
-        self._done.wait()
+        self._done.wait(self._left())
 
     async def wait_async(self) -> None:
         loop = asyncio.get_running_loop()
@@ -116,7 +132,8 @@ class _Flight:
             if self._done.is_set():
                 return
             self._futures.append((loop, future))
-        await future
+        with contextlib.suppress(asyncio.TimeoutError):  # cancels it; finish() then skips it
+            await asyncio.wait_for(future, self._left())
 
 
 def _number(name: str, value: float, *, minimum: float, inclusive: bool) -> float:
@@ -201,8 +218,12 @@ class RemoteJWKS:
         """Find the JWKS through OpenID Connect discovery (``issuer`` + ``/.well-known/...``).
 
         The discovery document's ``issuer`` must equal ``issuer`` exactly, and its ``jwks_uri``
-        obeys the same scheme rules. ``options`` are RemoteJWKS's keyword arguments; the
-        transport ones (timeout, max_bytes, headers, ssl_context) apply to discovery too.
+        must be https (plain http only when the issuer itself is a loopback http URL: a document
+        fetched over TLS must not send us to plain text). ``options`` are RemoteJWKS's keyword
+        arguments; the transport ones (timeout, max_bytes, ssl_context) apply to discovery too,
+        and ``headers`` go only to the issuer's origin: a ``jwks_uri`` on another scheme, host or
+        port is fetched without them (pass them to ``RemoteJWKS(jwks_uri, headers=...)`` directly
+        to send them there).
         """
         discovery = cls(_discovery_url(issuer), **options)
         document = parse_json_object(discovery._get(etag=None).body, "OpenID configuration")
@@ -214,6 +235,14 @@ class RemoteJWKS:
         jwks_uri = document.get("jwks_uri")
         if not isinstance(jwks_uri, str):
             raise JWKSError("OpenID configuration has no jwks_uri string")
+        endpoint = Endpoint.parse(jwks_uri)
+        if endpoint.scheme != "https" and discovery._endpoint.scheme == "https":
+            raise JWKSError(
+                f"discovered jwks_uri {endpoint.display()!r} is not https, but the issuer is"
+            )
+        if endpoint.origin() != discovery._endpoint.origin() and options.get("headers"):
+            log.info("headers not sent to jwks_uri %s: another origin", endpoint.display())
+            options = {**options, "headers": None}
         return cls(jwks_uri, **options)
 
     @classmethod
@@ -273,7 +302,7 @@ class RemoteJWKS:
             return self._start_locked(now), True
 
     def _start_locked(self, now: float) -> _Flight:
-        self._flight = _Flight()
+        self._flight = _Flight(self._timeout)
         self._last_attempt = now
         return self._flight
 

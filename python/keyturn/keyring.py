@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import errno
 import json
 import math
 import os
@@ -259,7 +260,9 @@ class Keyring:
     def load(cls, path: str | os.PathLike[str]) -> Keyring:
         """Read a file written by :meth:`save`; ``KeyringError`` says what is wrong with a bad one.
 
-        Refuses a file that group or others may read or write. ``OSError`` (such as
+        Refuses, as ssh refuses a private key file: a symbolic link (opened with ``O_NOFOLLOW``,
+        so the check and the read are of the same file), a file not owned by the running user,
+        and a file that group or others may read or write. ``OSError`` (such as
         ``FileNotFoundError``) passes through unchanged.
         """
         document = _parse_json(_read_private_file(os.fspath(path)))
@@ -288,7 +291,12 @@ class Keyring:
 
 
 def _now(now: float | None) -> float:
-    return time.time() if now is None else now
+    if now is None:
+        return time.time()
+    if isinstance(now, bool) or not isinstance(now, (int, float)) or not math.isfinite(now):
+        # A NaN moment compares false with everything: rotation and retirement would never fall due.
+        raise ConfigurationError("now must be a finite number of seconds since the epoch")
+    return now
 
 
 def _positive_seconds(name: str, value: object, error: type[KeyturnError]) -> float:
@@ -363,7 +371,13 @@ def _fsync_directory(directory: str) -> None:
 
 
 def _read_private_file(path: str) -> bytes:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW's answer for a symbolic link
+            raise KeyringError(f"{path} is a symbolic link; refusing to follow it") from None
+        raise
     try:
         # fstat on the open descriptor: the mode checked is the mode of the bytes we read.
         _check_private(path, os.fstat(fd))
@@ -382,6 +396,11 @@ def _read_private_file(path: str) -> bytes:
 def _check_private(path: str, info: os.stat_result) -> None:
     if not stat.S_ISREG(info.st_mode):
         raise KeyringError(f"{path} is not a regular file")
+    # Another user who owns the file can replace its keys whatever its mode says (POSIX only).
+    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
+        raise KeyringError(
+            f"{path} is owned by uid {info.st_uid}, not by the running user (uid {os.geteuid()})"
+        )
     if info.st_mode & 0o077:
         mode = stat.S_IMODE(info.st_mode)
         raise KeyringError(
@@ -448,6 +467,8 @@ def _parse_since(raw: object, state: KeyState, where: str) -> dict[KeyState, flo
     for moment in since.values():
         if isinstance(moment, bool) or not isinstance(moment, (int, float)):
             raise KeyringError(f'{where} has a "since" time that is not a number')
+        if not math.isfinite(moment):  # NaN, Infinity, or 1e400 read as inf
+            raise KeyringError(f'{where} has a "since" time that is not a finite number')
     if state not in since:
         raise KeyringError(f"{where} does not record when it became {state.value}")
     return since

@@ -8,6 +8,7 @@ then a single call into Rust. Keys may come from a ``KeySource`` (a ``Keyring`` 
 
 from __future__ import annotations
 
+import math
 import secrets
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -171,8 +172,8 @@ def _policy(
         raise ConfigurationError("leeway must be a number of seconds")
     if not 0 <= leeway <= MAX_LEEWAY:
         raise ConfigurationError(f"leeway must be between 0 and {MAX_LEEWAY} seconds")
-    if max_age is not None and not (isinstance(max_age, (int, float)) and max_age > 0):
-        raise ConfigurationError("max_age must be a positive number of seconds")
+    if max_age is not None and not (_is_number(max_age) and math.isfinite(max_age) and max_age > 0):
+        raise ConfigurationError("max_age must be a positive finite number of seconds")
     if max_token_bytes is not None and not (
         isinstance(max_token_bytes, int) and max_token_bytes > 0
     ):
@@ -190,6 +191,21 @@ def _policy(
         max_token_bytes=_MAX_TOKEN_BYTES if max_token_bytes is None else max_token_bytes,
         cache=cache,
     )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _moment(now: float | None) -> float | None:
+    """A caller's ``now``: None (the clock) or a finite number of seconds since the epoch.
+
+    NaN compares false with everything, so ``exp <= now`` would never hold and a token that
+    expired in 1970 would verify; infinities are as wrong.
+    """
+    if now is not None and not (_is_number(now) and math.isfinite(now)):
+        raise ConfigurationError("now must be a finite number of seconds since the epoch")
+    return now
 
 
 def _names(
@@ -283,7 +299,7 @@ class Verifier:
 
     def verify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """The token's claims, or a ``TokenError`` subclass. ``now`` overrides the clock."""
-        claims = self._run(CompiledVerifier.verify, token, now)
+        claims = self._run(CompiledVerifier.verify, token, _moment(now))
         if self._revocations is not None:
             self._revocations.check(claims)
         return claims
@@ -292,7 +308,7 @@ class Verifier:
         self, token: str | bytes, now: float | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(header, claims)``, for callers that need the protected header too."""
-        header, claims = self._run(CompiledVerifier.verify_complete, token, now)
+        header, claims = self._run(CompiledVerifier.verify_complete, token, _moment(now))
         if self._revocations is not None:
             self._revocations.check(claims)
         return header, claims
@@ -316,7 +332,7 @@ class Verifier:
         self, tokens: Sequence[str | bytes], now: float | None = None
     ) -> list[dict[str, Any] | TokenError]:
         """One result per token, same order: its claims or the ``TokenError`` ``verify`` raises."""
-        results = self._verify_many(tokens, now)
+        results = self._verify_many(tokens, _moment(now))
         if self._revocations is not None:
             return self._revocations.screen(results)
         return results
@@ -336,7 +352,7 @@ class Verifier:
 
     async def averify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """``verify`` that fetches keys through the source's async side, if it has one."""
-        claims = await self._averify(token, now)
+        claims = await self._averify(token, _moment(now))
         if self._revocations is not None:
             await self._revocations.acheck(claims)
         return claims

@@ -161,7 +161,7 @@ def test_refresh_cookie_never_shows_up_in_repr() -> None:
     cookie = RefreshCookie()
     values = cookie.set_cookies("kt_secret", 0)
     assert "kt_secret" not in repr(cookie)
-    assert values[0].startswith("keyturn_refresh=kt_secret; Max-Age=0; Path=/auth; HttpOnly")
+    assert values[0].startswith("__Host-keyturn_refresh=kt_secret; Max-Age=0; Path=/; HttpOnly")
 
 
 def test_bearer_realm_must_be_quotable(verifier: keyturn.Verifier, echo: Any) -> None:
@@ -169,19 +169,32 @@ def test_bearer_realm_must_be_quotable(verifier: keyturn.Verifier, echo: Any) ->
         BearerAuth(echo, verifier, realm='a"b')
 
 
-def test_custom_prefix_scopes_the_cookie(
-    service: keyturn.TokenService, verifier: keyturn.Verifier
+@pytest.mark.parametrize(
+    ("policy", "name", "path"),
+    [
+        (None, "__Host-keyturn_refresh", "/"),  # __Host- cookies live at Path=/ whatever the prefix
+        (
+            RefreshCookie(name="__Secure-keyturn_refresh", path="/api/auth"),
+            "__Secure-keyturn_refresh",
+            "/api/auth",
+        ),
+    ],
+)
+def test_custom_prefix_and_the_cookie_path(
+    service: keyturn.TokenService,
+    verifier: keyturn.Verifier,
+    policy: RefreshCookie | None,
+    name: str,
+    path: str,
 ) -> None:
     pair = service.issue_pair("user-1", "browser")
-    app = refresh_endpoints(service, verifier=verifier, prefix="/api/auth/")
-    headers = {
-        "cookie": f"keyturn_refresh={pair.refresh}",
-        "sec-fetch-site": "same-origin",
-    }
+    app = refresh_endpoints(service, verifier=verifier, prefix="/api/auth/", cookie=policy)
+    headers = {"cookie": f"{name}={pair.refresh}", "sec-fetch-site": "same-origin"}
     sent = call(app, http_scope("/api/auth/refresh", headers))
     assert sent[0]["status"] == 200
     cookies = [value.decode() for name, value in sent[0]["headers"] if name == b"set-cookie"]
-    assert "; Path=/api/auth; HttpOnly; Secure; SameSite=Strict" in cookies[0]
+    assert cookies[0].startswith(f"{name}=")
+    assert f"; Path={path}; HttpOnly; Secure; SameSite=Strict" in cookies[0]
     assert call(app, http_scope("/auth/refresh"))[0]["status"] == 404
 
 

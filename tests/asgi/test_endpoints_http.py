@@ -193,14 +193,14 @@ def test_cookie_client_rotates_with_a_fresh_httponly_cookie(
     client: httpx.Client, service: keyturn.TokenService
 ) -> None:
     pair = service.issue_pair("user-1", "browser")
-    headers = {"cookie": f"keyturn_refresh={pair.refresh}", **same_origin(client)}
+    headers = {"cookie": f"__Host-keyturn_refresh={pair.refresh}", **same_origin(client)}
     response = client.post("/auth/refresh", headers=headers)
     assert response.status_code == 200
     assert "refresh_token" not in response.json()
-    refresh_cookie = cookie_of(response, "keyturn_refresh")
-    assert refresh_cookie.endswith("; Path=/auth; HttpOnly; Secure; SameSite=Strict")
+    refresh_cookie = cookie_of(response, "__Host-keyturn_refresh")
+    assert refresh_cookie.endswith("; Path=/; HttpOnly; Secure; SameSite=Strict")
     assert cookie_value(refresh_cookie) != pair.refresh
-    csrf_cookie = cookie_of(response, "keyturn_csrf")
+    csrf_cookie = cookie_of(response, "__Host-keyturn_csrf")
     assert "HttpOnly" not in csrf_cookie
 
     # The next rotation uses the new cookie and the double-submit token instead of Origin.
@@ -208,7 +208,7 @@ def test_cookie_client_rotates_with_a_fresh_httponly_cookie(
     again = client.post(
         "/auth/refresh",
         headers={
-            "cookie": f"keyturn_refresh={new_refresh}; keyturn_csrf={csrf}",
+            "cookie": f"__Host-keyturn_refresh={new_refresh}; __Host-keyturn_csrf={csrf}",
             "x-csrf-token": csrf,
         },
     )
@@ -230,7 +230,7 @@ def test_cross_site_cookie_requests_are_refused_and_consume_nothing(
     client: httpx.Client, service: keyturn.TokenService, evidence: dict[str, str]
 ) -> None:
     pair = service.issue_pair("user-1", "browser")
-    cookies = f"keyturn_refresh={pair.refresh}; keyturn_csrf=the-real-one"
+    cookies = f"__Host-keyturn_refresh={pair.refresh}; __Host-keyturn_csrf=the-real-one"
     refused = client.post("/auth/refresh", headers={"cookie": cookies, **evidence})
     assert refused.status_code == 400
     assert refused.json() == {
@@ -245,7 +245,7 @@ def test_sec_fetch_site_same_origin_passes(
     client: httpx.Client, service: keyturn.TokenService
 ) -> None:
     pair = service.issue_pair("user-1", "browser")
-    headers = {"cookie": f"keyturn_refresh={pair.refresh}", "sec-fetch-site": "same-origin"}
+    headers = {"cookie": f"__Host-keyturn_refresh={pair.refresh}", "sec-fetch-site": "same-origin"}
     assert client.post("/auth/refresh", headers=headers).status_code == 200
 
 
@@ -254,11 +254,13 @@ def test_cookie_replay_clears_the_cookie(
 ) -> None:
     pair = service.issue_pair("user-1", "browser")
     service.rotate(pair.refresh)
-    headers = {"cookie": f"keyturn_refresh={pair.refresh}", **same_origin(client)}
+    headers = {"cookie": f"__Host-keyturn_refresh={pair.refresh}", **same_origin(client)}
     response = client.post("/auth/refresh", headers=headers)
     assert response.status_code == 400
     assert response.json()["error_description"] == "refresh_replayed"
-    assert cookie_of(response, "keyturn_refresh").startswith("keyturn_refresh=; Max-Age=0")
+    assert cookie_of(response, "__Host-keyturn_refresh").startswith(
+        "__Host-keyturn_refresh=; Max-Age=0"
+    )
 
 
 # --- logout ---------------------------------------------------------------------------------------
@@ -279,11 +281,13 @@ def test_logout_by_cookie_needs_csrf_and_clears_cookies(
     client: httpx.Client, service: keyturn.TokenService
 ) -> None:
     pair = service.issue_pair("user-1", "browser")
-    cookie = {"cookie": f"keyturn_refresh={pair.refresh}"}
+    cookie = {"cookie": f"__Host-keyturn_refresh={pair.refresh}"}
     assert client.post("/auth/logout", headers=cookie).status_code == 400
     response = client.post("/auth/logout", headers={**cookie, **same_origin(client)})
     assert response.status_code == 200
-    assert cookie_of(response, "keyturn_refresh").startswith("keyturn_refresh=; Max-Age=0")
+    assert cookie_of(response, "__Host-keyturn_refresh").startswith(
+        "__Host-keyturn_refresh=; Max-Age=0"
+    )
 
 
 def test_logout_all_needs_a_valid_access_token(

@@ -48,7 +48,7 @@ def test_cookie_flow_replay_and_csrf(served: str, run: Run) -> None:
         cross_site = client.post(
             "/auth/refresh",
             headers={
-                "cookie": f"keyturn_refresh={pair['refresh_token']}",
+                "cookie": f"__Host-keyturn_refresh={pair['refresh_token']}",
                 "origin": "https://evil",
             },
         )
@@ -57,23 +57,23 @@ def test_cookie_flow_replay_and_csrf(served: str, run: Run) -> None:
 
         first = client.post(
             "/auth/refresh",
-            headers={"cookie": f"keyturn_refresh={pair['refresh_token']}", **origin},
+            headers={"cookie": f"__Host-keyturn_refresh={pair['refresh_token']}", **origin},
         )
         assert first.status_code == 200, first.text
         assert "refresh_token" not in first.json()
-        new_refresh = set_cookie(first, "keyturn_refresh")
+        new_refresh = set_cookie(first, "__Host-keyturn_refresh")
         access = first.json()["access_token"]
         claims = json.loads(run("token", "verify", access).stdout)
         assert claims["sub"] == "user-1"
 
         replay = client.post(
             "/auth/refresh",
-            headers={"cookie": f"keyturn_refresh={pair['refresh_token']}", **origin},
+            headers={"cookie": f"__Host-keyturn_refresh={pair['refresh_token']}", **origin},
         )
         assert replay.status_code == 400
         assert replay.json() == {"error": "invalid_grant", "error_description": "refresh_replayed"}
         dead = client.post(
-            "/auth/refresh", headers={"cookie": f"keyturn_refresh={new_refresh}", **origin}
+            "/auth/refresh", headers={"cookie": f"__Host-keyturn_refresh={new_refresh}", **origin}
         )
         assert dead.json()["error_description"] == "refresh_revoked"
 

@@ -1,8 +1,16 @@
-"""Ed25519 conformance: Wycheproof through JWK import, CCTV edge cases under DESIGN.md's policy."""
+"""Ed25519 conformance: Wycheproof through JWK import, CCTV edge cases under DESIGN.md's policy;
+and the rule every vector test follows (tests/conftest.py): skip without the folder, fail when
+CI requires it."""
 
 from __future__ import annotations
 
 import collections
+import hashlib
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -68,3 +76,67 @@ def test_cctv_bad_public_keys_refused_at_import(cctv: list[dict[str, Any]], flag
             with pytest.raises(kt.InvalidKey) as info:
                 kt.VerifyingKey.from_bytes(bytes.fromhex(vector["key"]))
             assert info.value.code == "key_invalid"
+
+
+# --- the vector folder itself ----------------------------------------------------------------
+
+
+def test_vector_files_are_the_pinned_upstream_bytes(
+    vector_path: Callable[[str], Path], vector_manifest: dict[str, str]
+) -> None:
+    # The same hashes scripts/fetch-vectors.sh checks: ../shared and a fetched folder agree.
+    assert len(vector_manifest) == 10
+    for name, digest in vector_manifest.items():
+        assert hashlib.sha256(vector_path(name).read_bytes()).hexdigest() == digest, name
+
+
+def _pytest(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """This file's CCTV test in a child pytest, with the given vector settings."""
+    child_env = {**os.environ, **env}
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            "-rs",
+            f"{__file__}::test_cctv_bad_public_keys_refused_at_import",
+        ],
+        env=child_env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_a_missing_vector_folder_skips_unless_required(tmp_path: Path) -> None:
+    absent = str(tmp_path / "no-vectors")
+    skipped = _pytest(tmp_path, KEYTURN_VECTORS=absent, KEYTURN_REQUIRE_VECTORS="0")
+    assert skipped.returncode == 0, skipped.stdout
+    assert "3 skipped" in skipped.stdout
+    assert f"vector file {Path(absent, 'cctv_ed25519vectors.json')} is absent" in skipped.stdout
+
+    required = _pytest(tmp_path, KEYTURN_VECTORS=absent, KEYTURN_REQUIRE_VECTORS="1")
+    assert required.returncode == pytest.ExitCode.USAGE_ERROR, required.stdout
+    assert f"KEYTURN_REQUIRE_VECTORS=1 but the vector folder {absent} is absent" in (
+        required.stderr
+    )
+
+
+def test_a_missing_vector_file_fails_when_required(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    run = _pytest(tmp_path, KEYTURN_VECTORS=str(empty), KEYTURN_REQUIRE_VECTORS="1")
+    assert run.returncode == pytest.ExitCode.TESTS_FAILED, run.stdout
+    assert "3 errors" in run.stdout  # fixture failures: pytest reports them as errors
+    assert "3 skipped" not in run.stdout
+
+
+def test_require_vectors_takes_only_0_or_1(tmp_path: Path) -> None:
+    run = _pytest(tmp_path, KEYTURN_REQUIRE_VECTORS="true")
+    assert run.returncode == pytest.ExitCode.USAGE_ERROR
+    assert "KEYTURN_REQUIRE_VECTORS must be 0 or 1, not 'true'" in run.stderr

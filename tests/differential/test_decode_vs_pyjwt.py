@@ -47,13 +47,14 @@ def now() -> int:
 
 # --- 1. valid tokens -----------------------------------------------------------------------------
 
-# Values both sides carry exactly: integers within 64 bits (keyturn refuses wider ones, see
-# test_integers_wider_than_64_bits), finite floats, text without lone surrogates.
+# Values both sides carry exactly: integers of any width (see test_integers_wider_than_64_bits_
+# are_exact_both_ways), finite floats, text without lone surrogates.
 text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
 scalars = (
     st.none()
     | st.booleans()
-    | st.integers(-(2**63), 2**64 - 1)
+    | st.integers()
+    | st.integers(-(2**200), 2**200)
     | st.floats(allow_nan=False, allow_infinity=False)
     | text
 )
@@ -114,17 +115,20 @@ def test_tokens_signed_by_pyjwt_decode_alike(extra: dict[str, Any]) -> None:
         assert ours == pyjwt_decode(token, PUBLIC_PEM if alg == "EdDSA" else SECRET, [alg])
 
 
-def test_integers_wider_than_64_bits() -> None:
-    # PyJWT carries any integer; keyturn refuses to sign one and refuses to read one rather than
-    # round it (a documented limit of its JSON: 64-bit integers and doubles).
-    claims = {**registered(), "big": 2**70}
-    with pytest.raises(kt.ConfigurationError) as caught:
-        kt.encode(claims, SIGNING_KEY)
-    assert caught.value.code == "configuration_invalid"
-    token = jwt.encode(claims, PRIVATE_PEM, algorithm="EdDSA")
-    assert pyjwt_decode(token, PUBLIC_PEM, ["EdDSA"])["big"] == 2**70
-    outcome = _keyturn_outcome(token, SIGNING_KEY.public_key, ["EdDSA"])
-    assert outcome is kt.MalformedToken or outcome == {**claims, "big": float(2**70)}
+def test_integers_wider_than_64_bits_are_exact_both_ways() -> None:
+    # keyturn reads and writes integers as Python's json does: exact, of any width up to Python's
+    # default 4300-digit limit (test_integer_width_limits), never rounded to a double.
+    for big in (2**64, 2**70, -(2**63) - 1, 10**300, -(10**4299)):
+        claims = {**registered(), "big": big, "nested": [{"n": big}]}
+        token = kt.encode(claims, SIGNING_KEY)
+        payload = base64.urlsafe_b64decode(token.split(".")[1] + "==")
+        assert f'"big":{big},'.encode() in payload
+        assert pyjwt_decode(token, PUBLIC_PEM, ["EdDSA"]) == claims
+        pyjwt_token = jwt.encode(claims, PRIVATE_PEM, algorithm="EdDSA")
+        ours = keyturn_decode(pyjwt_token, SIGNING_KEY.public_key, ["EdDSA"])
+        assert ours == claims
+        assert type(ours["big"]) is int
+        assert type(ours["nested"][0]["n"]) is int
 
 
 # --- 2. mutated tokens ---------------------------------------------------------------------------

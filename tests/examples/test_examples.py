@@ -95,13 +95,13 @@ async def test_browser_login_uses_an_httponly_cookie(client: httpx.AsyncClient) 
     refresh_cookie = next(
         value
         for value in response.headers.get_list("set-cookie")
-        if value.startswith("keyturn_refresh=")
+        if value.startswith("__Host-keyturn_refresh=")
     )
     assert "HttpOnly; Secure; SameSite=Strict" in refresh_cookie
     refresh = refresh_cookie.split(";", 1)[0].split("=", 1)[1]
     rotated = await client.post(
         "/auth/refresh",
-        headers={"cookie": f"keyturn_refresh={refresh}", "origin": "http://testserver"},
+        headers={"cookie": f"__Host-keyturn_refresh={refresh}", "origin": "http://testserver"},
     )
     assert rotated.status_code == 200
     assert "refresh_token" not in rotated.json()

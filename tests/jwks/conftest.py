@@ -28,8 +28,12 @@ class Reply:
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds before the status line (a slow server)
+    hold: bool = False  # wait for the test's server.release before the status line
     drip: float = 0.0  # seconds between body bytes (a slow body)
     content_length: bool = True  # False: the body ends when the connection closes
+
+
+HOLD_AT_MOST = 30.0  # a held reply goes out after this even if the test never releases it
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -44,7 +48,10 @@ class _Handler(BaseHTTPRequestHandler):
     server: _HTTPServer
 
     def do_GET(self) -> None:
-        reply = self.server.owner.record(self.path, dict(self.headers.items()))
+        owner = self.server.owner
+        reply = owner.record(self.path, dict(self.headers.items()))
+        if reply.hold:
+            owner.release.wait(HOLD_AT_MOST)
         time.sleep(reply.delay)
         etag = reply.headers.get("ETag")
         if etag is not None and self.headers.get("If-None-Match") == etag:
@@ -78,6 +85,8 @@ class JWKSServer:
     def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Reply] = {}
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.arrived = threading.Event()  # set by every request (tests clear it)
+        self.release = threading.Event()  # lets held replies go out
         self._lock = threading.Lock()
         self.httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.owner = self
@@ -94,6 +103,7 @@ class JWKSServer:
         path = path.split("?", 1)[0]  # routes and counts ignore the query string
         with self._lock:
             self.requests.append((path, headers))
+            self.arrived.set()
             return self.routes.get(path, Reply(404, b"not found"))
 
     def url(self, path: str = "/jwks.json", host: str = "127.0.0.1") -> str:
@@ -114,18 +124,32 @@ class JWKSServer:
         self.serve_json({"keys": [key.public_key.to_jwk() for key in keys]}, path, **reply)
 
     def stop(self) -> None:
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
 
 
 class FakeClock:
-    """The monotonic clock RemoteJWKS reads for freshness and cooldown; tests move it by hand."""
+    """The monotonic clock RemoteJWKS reads for freshness and cooldown; tests move it by hand.
+
+    It also counts its readers, so a test can wait until N callers have reached the point where
+    RemoteJWKS reads the clock (``wait_for_reads``) instead of sleeping and hoping.
+    """
 
     def __init__(self) -> None:
         self.now = 1000.0
+        self.reads = 0
+        self._changed = threading.Condition()
 
     def __call__(self) -> float:
+        with self._changed:
+            self.reads += 1
+            self._changed.notify_all()
         return self.now
+
+    def wait_for_reads(self, count: int, timeout: float = 30.0) -> None:
+        with self._changed:
+            assert self._changed.wait_for(lambda: self.reads >= count, timeout), self.reads
 
     def advance(self, seconds: float) -> None:
         self.now += seconds
@@ -133,6 +157,14 @@ class FakeClock:
 
 @pytest.fixture
 def server() -> Iterator[JWKSServer]:
+    running = JWKSServer()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def elsewhere() -> Iterator[JWKSServer]:
+    """A second server: another origin (same host, another port)."""
     running = JWKSServer()
     yield running
     running.stop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -94,7 +95,7 @@ def test_discovery_transport_errors(server: JWKSServer) -> None:
     refused(server.url(""), r"HTTP 404 \(expected 200\)")
     server.reply(DISCOVERY, status=302, headers={"Location": "https://evil.example.com"})
     refused(server.url(""), "HTTP 302 redirect not followed")
-    server.reply(DISCOVERY, body=b"{}", delay=2)
+    server.reply(DISCOVERY, body=b"{}", hold=True)
     refused(server.url(""), "timed out", timeout=0.3)
 
 
@@ -129,3 +130,54 @@ def test_async_discovery(server: JWKSServer, key_a: SigningKey) -> None:
 
     assert asyncio.run(main()) == ["key-a"]
     assert all(headers["X-Tenant"] == "acme" for _, headers in server.requests)
+
+
+def test_an_https_issuer_cannot_send_us_to_plain_http(
+    tls_server: JWKSServer, server: JWKSServer, trusting: ssl.SSLContext, key_a: SigningKey
+) -> None:
+    """Issue 13 item 5: a discovery document fetched over TLS names a loopback http jwks_uri."""
+    issuer = tls_server.url("")
+    publish(tls_server, issuer, server.url("/keys"))
+    server.serve_keys(key_a, path="/keys")
+    refused(
+        issuer,
+        f"discovered jwks_uri '{re.escape(server.url('/keys'))}' is not https, but the issuer is",
+        ssl_context=trusting,
+        headers={"Authorization": "Bearer s3cret"},
+    )
+    assert tls_server.count(DISCOVERY) == 1
+    assert server.requests == []  # nothing, and no Authorization value, went out over http
+
+
+def test_a_loopback_http_issuer_may_name_a_loopback_http_jwks_uri(
+    server: JWKSServer, key_a: SigningKey
+) -> None:
+    issuer = server.url("")
+    publish(server, issuer, server.url("/keys"))
+    server.serve_keys(key_a, path="/keys")
+    assert [k.kid for k in RemoteJWKS.from_issuer(issuer).verification_keys()] == ["key-a"]
+
+
+def test_headers_go_only_to_the_origin_they_were_configured_for(
+    server: JWKSServer, elsewhere: JWKSServer, key_a: SigningKey
+) -> None:
+    """Issue 13 item 5: the issuer's Authorization value is not sent to a jwks_uri elsewhere."""
+    issuer = server.url("")
+    publish(server, issuer, elsewhere.url("/keys"))
+    elsewhere.serve_keys(key_a, path="/keys")
+    jwks = RemoteJWKS.from_issuer(issuer, headers={"Authorization": "Bearer s3cret"})
+    assert [k.kid for k in jwks.verification_keys()] == ["key-a"]
+    [(_, to_issuer)] = server.requests
+    [(_, to_elsewhere)] = elsewhere.requests
+    assert to_issuer["Authorization"] == "Bearer s3cret"
+    assert "Authorization" not in to_elsewhere
+
+
+def test_headers_go_to_a_jwks_uri_on_the_issuers_origin(
+    server: JWKSServer, key_a: SigningKey
+) -> None:
+    issuer = server.url("")
+    publish(server, issuer, server.url("/keys"))
+    server.serve_keys(key_a, path="/keys")
+    RemoteJWKS.from_issuer(issuer, headers={"Authorization": "Bearer s3cret"}).verification_keys()
+    assert [headers["Authorization"] for _, headers in server.requests] == ["Bearer s3cret"] * 2

@@ -40,13 +40,21 @@ def in_child(jwks: RemoteJWKS) -> bytes:
 def test_a_child_forked_during_a_fetch_fetches_for_itself(
     server: JWKSServer, key_a: SigningKey
 ) -> None:
-    server.serve_keys(key_a, delay=0.5)
+    server.serve_keys(key_a, hold=True)
     jwks = RemoteJWKS(server.url())
+
+    def release_when_the_child_asks() -> None:
+        while server.count() < 2:  # the parent's request, then the child's own
+            time.sleep(0.01)
+        server.release.set()
+
     parent = threading.Thread(target=jwks.verification_keys)
     parent.start()
-    while server.count() == 0:  # the parent's request is in flight
-        time.sleep(0.01)
+    assert server.arrived.wait(30)  # the parent's request is in flight, held
+    releaser = threading.Thread(target=release_when_the_child_asks)
+    releaser.start()
     assert in_child(jwks) == b"key-a"
+    releaser.join()
     parent.join()
     assert [key.kid for key in jwks.verification_keys()] == ["key-a"]
     assert server.count() == 2

@@ -1,4 +1,6 @@
-"""Every response RemoteJWKS must refuse, each from a real server: JWKSError, within the timeout."""
+"""Every response RemoteJWKS must refuse, each from a real server: JWKSError, and within the
+timeout where the refusal is the timeout (the hostile trickling servers are in
+test_hostile_servers.py)."""
 
 from __future__ import annotations
 
@@ -15,20 +17,25 @@ if TYPE_CHECKING:
     from conftest import FakeClock, JWKSServer
 
 TIMEOUT = 0.5
-# Generous: the point is that the timeout bounds the call, not how fast the machine is.
-BOUND = TIMEOUT + 1.5
+# What the contract bounds is the timeout; the margin covers scheduling on a loaded 2-core machine.
+MARGIN = 3.0
 
 RSA_JWK = {"kty": "RSA", "kid": "rsa-1", "use": "sig", "alg": "RS256", "n": "sXch", "e": "AQAB"}
 
 
 def refused(jwks: RemoteJWKS, match: str) -> JWKSError:
-    started = time.monotonic()
     with pytest.raises(JWKSError, match=match) as caught:
         jwks.verification_keys()
-    assert time.monotonic() - started < BOUND
     assert type(caught.value) is JWKSError
     assert caught.value.code == "jwks_error"
     return caught.value
+
+
+def timed_out(jwks: RemoteJWKS) -> None:
+    """Refused for the timeout, within it plus the margin (the server would go on far longer)."""
+    started = time.monotonic()
+    refused(jwks, f"timed out: no complete response within {TIMEOUT:g} s")
+    assert time.monotonic() - started < TIMEOUT + MARGIN
 
 
 def client(server: JWKSServer, path: str = "/jwks.json", **options: object) -> RemoteJWKS:
@@ -67,14 +74,15 @@ def test_truncated_body(server: JWKSServer) -> None:
 
 
 def test_slow_server(server: JWKSServer, key_a: SigningKey) -> None:
-    server.serve_keys(key_a, delay=3)
-    refused(client(server), "timed out: no complete response within 0.5 s")
+    server.serve_keys(key_a, hold=True)  # no status line until the test ends
+    timed_out(client(server))
 
 
 def test_slow_body_hits_the_overall_deadline(server: JWKSServer, key_a: SigningKey) -> None:
     # Each byte arrives well inside the per-read timeout; only the overall deadline stops it.
-    server.serve_keys(key_a, drip=0.05)
-    refused(client(server), "timed out: no complete response within 0.5 s")
+    server.serve_keys(key_a, drip=0.1)
+    assert len(server.routes["/jwks.json"].body) * 0.1 > 2 * (TIMEOUT + MARGIN)
+    timed_out(client(server))
 
 
 @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])

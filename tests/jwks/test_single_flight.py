@@ -17,7 +17,9 @@ from keyturn._core import SigningKey
 if TYPE_CHECKING:
     from conftest import FakeClock, JWKSServer
 
-SLOW = 0.3  # the server's delay: long enough that every caller really overlaps the one request
+# The server's delay: makes the callers overlap the one request. No assertion depends on it: a
+# caller that comes after the fetch finds the cached set (or, within the cooldown, its error).
+SLOW = 0.3
 THREADS = 16
 
 
@@ -57,29 +59,20 @@ def test_threads_on_a_failing_cold_cache_make_one_request(server: JWKSServer) ->
 
 
 def test_coroutines_on_a_cold_cache_make_one_request(server: JWKSServer, key_a: SigningKey) -> None:
-    server.serve_keys(key_a, delay=SLOW)
+    server.serve_keys(key_a, hold=True)
     jwks = RemoteJWKS(server.url())
-    ticks = 0
-
-    async def ticker(stop: asyncio.Event) -> None:
-        nonlocal ticks
-        while not stop.is_set():
-            ticks += 1
-            await asyncio.sleep(0.01)
 
     async def main() -> list[Any]:
-        stop = asyncio.Event()
-        tick = asyncio.create_task(ticker(stop))
-        results = await asyncio.gather(*(jwks.averification_keys() for _ in range(50)))
-        stop.set()
-        await tick
-        return results
+        waiting = asyncio.gather(*(jwks.averification_keys() for _ in range(50)))
+        # The loop itself runs this wait: it was not blocked by the fetch, which is still held.
+        assert await asyncio.to_thread(server.arrived.wait, 30)
+        assert not waiting.done()
+        server.release.set()
+        return await waiting
 
     results = asyncio.run(main())
     assert server.count() == 1
     assert all(result is results[0] for result in results)
-    # The loop kept running during the 0.3 s fetch: it was never blocked by it.
-    assert ticks >= 5
 
 
 def test_threads_and_coroutines_together_make_one_request(
@@ -110,18 +103,20 @@ def test_threads_and_coroutines_together_make_one_request(
 def test_a_cancelled_waiter_does_not_disturb_the_others(
     server: JWKSServer, key_a: SigningKey
 ) -> None:
-    server.serve_keys(key_a, delay=SLOW)
+    server.serve_keys(key_a, hold=True)
     jwks = RemoteJWKS(server.url())
 
     async def main() -> tuple[Any, ...]:
         leader = asyncio.create_task(jwks.averification_keys())
         waiter = asyncio.create_task(jwks.averification_keys())
         other = asyncio.create_task(jwks.averification_keys())
-        await asyncio.sleep(0.05)
+        # All three took their first step (tasks run in order) before this wait could end.
+        assert await asyncio.to_thread(server.arrived.wait, 30)
         waiter.cancel()
         leader.cancel()  # the fetch thread carries on and still finishes the flight
         with pytest.raises(asyncio.CancelledError):
             await waiter
+        server.release.set()
         return await other, await jwks.averification_keys()
 
     got, again = asyncio.run(main())
@@ -136,10 +131,20 @@ def test_concurrent_unknown_kid_refreshes_make_one_request(
     server.serve_keys(key_a)
     jwks = RemoteJWKS(server.url(), cooldown=30, clock=clock)
     jwks.verification_keys()
-    # Longer than SLOW: a thread that started after the refetch ended would rightly get False.
-    server.serve_keys(key_a, key_b, delay=1.0)
+    server.serve_keys(key_a, key_b, hold=True)
     clock.advance(30)
+    reads = clock.reads
+
+    def release_when_all_have_read_the_clock() -> None:
+        # Each caller reads the clock once, after noting the version it compares against: from
+        # then on it answers True whether it joins the held fetch or finds it finished.
+        clock.wait_for_reads(reads + THREADS)
+        server.release.set()
+
+    releaser = threading.Thread(target=release_when_all_have_read_the_clock)
+    releaser.start()
     results = together(jwks.refresh_on_unknown_kid)
+    releaser.join()
     assert server.count() == 2
     assert results == [True] * THREADS
     assert sorted(key.kid for key in jwks.verification_keys()) == ["key-a", "key-b"]
@@ -153,9 +158,14 @@ def test_concurrent_async_unknown_kid_refreshes_make_one_request(
 
     async def main() -> list[bool]:
         await jwks.averification_keys()
-        server.serve_keys(key_a, key_b, delay=SLOW)
+        server.serve_keys(key_a, key_b, hold=True)
+        server.arrived.clear()
         clock.advance(30)
-        return await asyncio.gather(*(jwks.arefresh_on_unknown_kid() for _ in range(20)))
+        waiting = asyncio.gather(*(jwks.arefresh_on_unknown_kid() for _ in range(20)))
+        # Every coroutine took its first step (joined the flight) before this wait could end.
+        assert await asyncio.to_thread(server.arrived.wait, 30)
+        server.release.set()
+        return await waiting
 
     assert asyncio.run(main()) == [True] * 20
     assert server.count() == 2

@@ -255,23 +255,27 @@ def test_unsupported_algorithm_only() -> None:
         kt_jwt.decode(token, SECRET, algorithms=["RS256"])
     assert caught.value.code == "algorithm_not_allowed"
     with pytest.raises(NotImplementedError):
-        kt_jwt.encode({"sub": "u"}, SECRET, algorithm="RS256")
+        kt_jwt.encode({"sub": "u"}, SECRET, algorithm="XS256")
+    # An RS256 key must be an RSA key: an HMAC secret is refused, as PyJWT refuses it.
+    for lib in (real_jwt, kt_jwt):
+        with pytest.raises(lib.InvalidKeyError):
+            lib.encode({"sub": "u"}, SECRET, algorithm="RS256")
 
 
 def test_public_pem_is_never_an_hmac_secret(ed_pems: tuple[bytes, bytes]) -> None:
-    """The classic algorithm confusion: sign HS256 with the verifier's public key as the secret."""
+    """The classic algorithm confusion: sign HS256 with the verifier's public key as the secret.
+    With HS256 allowed, the key is read as an HS256 key and refused, as PyJWT refuses it."""
     _, public = ed_pems
     head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
     body = b64(json.dumps({"sub": "admin"}).encode())
     mac = hmac.new(public, f"{head}.{body}".encode(), hashlib.sha256).digest()
     forged = f"{head}.{body}.{b64(mac)}"
     for lib in (real_jwt, kt_jwt):
-        with pytest.raises(lib.PyJWTError):
+        with pytest.raises(lib.InvalidKeyError):
             lib.decode(forged, public, algorithms=["HS256", "EdDSA"])
-    # The Ed25519 key is never even a candidate for an HS256 token.
-    with pytest.raises(kt_jwt.InvalidSignatureError) as caught:
+    with pytest.raises(kt_jwt.InvalidKeyError) as caught:
         kt_jwt.decode(forged, public, algorithms=["HS256", "EdDSA"])
-    assert caught.value.code == "key_unknown"
+    assert caught.value.code == "key_invalid"
 
 
 def test_ssh_key_is_not_an_hmac_secret() -> None:
@@ -300,15 +304,19 @@ def test_algorithms_argument_is_required(lib: ModuleType) -> None:
         lib.decode(token, SECRET)
 
 
-@pytest.mark.parametrize("option", ["verify_signature", "verify_exp", "verify_nbf", "verify_iat"])
+@pytest.mark.parametrize("option", ["verify_exp", "verify_nbf", "verify_iat", "verify_aud"])
 def test_checks_cannot_be_switched_off(option: str) -> None:
+    """While the signature is verified, keyturn's claim checks stay on: a PyJWTError that is
+    also a keyturn.ConfigurationError."""
     token = real_jwt.encode({"exp": int(time.time()) - 10}, SECRET)
     real_jwt.decode(
         token, SECRET, algorithms=["HS256"], options={option: False, "verify_exp": False}
     )
-    with pytest.raises(keyturn.ConfigurationError) as caught:
+    with pytest.raises(kt_jwt.InvalidOptionError) as caught:
         kt_jwt.decode(token, SECRET, algorithms=["HS256"], options={option: False})
     assert caught.value.code == "configuration_invalid"
+    assert isinstance(caught.value, kt_jwt.PyJWTError)
+    assert isinstance(caught.value, keyturn.ConfigurationError)
 
 
 # --- where keyturn is stricter than PyJWT ---------------------------------------------------------
@@ -339,18 +347,27 @@ def test_errors_never_echo_the_token_or_secret() -> None:
     assert SECRET.decode() not in str(caught.value)
 
 
-def test_short_hmac_secrets_are_refused() -> None:
-    """PyJWT only warns about a secret shorter than the hash; keyturn refuses it."""
+def test_short_hmac_secrets_verify_with_a_warning_but_never_sign() -> None:
+    """PyJWT warns about a secret shorter than the hash. keyturn.pyjwt verifies tokens signed with
+    it (with the same warning: a service can rotate without a flag day) and refuses to sign."""
     with pytest.warns(real_jwt.warnings.InsecureKeyLengthWarning):
         token = real_jwt.encode({"sub": "u"}, "short-secret")
-    for action in (
-        lambda: kt_jwt.encode({"sub": "u"}, "short-secret"),
-        lambda: kt_jwt.decode(token, "short-secret", algorithms=["HS256"]),
-    ):
-        with pytest.raises(kt_jwt.InvalidKeyError) as caught:
-            action()
-        assert caught.value.code == "key_invalid"
-        assert "short-secret" not in str(caught.value)
+    with pytest.warns(kt_jwt.InsecureKeyLengthWarning):
+        assert kt_jwt.decode(token, "short-secret", algorithms=["HS256"]) == {"sub": "u"}
+    with pytest.warns(kt_jwt.InsecureKeyLengthWarning), pytest.raises(kt_jwt.InvalidSignatureError):
+        kt_jwt.decode(token, "short-secreT", algorithms=["HS256"])
+    with pytest.raises(kt_jwt.InvalidKeyError) as caught:
+        kt_jwt.decode(
+            token,
+            "short-secret",
+            algorithms=["HS256"],
+            options={"enforce_minimum_key_length": True},
+        )
+    assert caught.value.code == "key_invalid"
+    with pytest.raises(kt_jwt.InvalidKeyError) as caught:
+        kt_jwt.encode({"sub": "u"}, "short-secret")
+    assert caught.value.code == "key_invalid"
+    assert "short-secret" not in str(caught.value)
 
 
 def test_leeway_beyond_five_minutes_is_refused() -> None:

@@ -59,10 +59,21 @@ def test_decide(snapshot: Snapshot | None, grace: float, outcome: Outcome):
     assert rules.decide(snapshot, NOW, grace) is outcome
 
 
-def test_refusals_carry_their_codes():
-    assert isinstance(rules.refusal(Outcome.UNKNOWN), kt.InvalidRefresh)
-    assert isinstance(rules.refusal(Outcome.EXPIRED), kt.ExpiredRefresh)
-    assert isinstance(rules.refusal(Outcome.REVOKED), kt.RevokedRefresh)
+@pytest.mark.parametrize(
+    ("outcome", "error", "code"),
+    [
+        (Outcome.UNKNOWN, kt.InvalidRefresh, "refresh_invalid"),
+        (Outcome.EXPIRED, kt.ExpiredRefresh, "refresh_expired"),
+        (Outcome.REVOKED, kt.RevokedRefresh, "refresh_revoked"),
+    ],
+)
+def test_refusals_carry_their_codes(outcome, error, code):
+    refusal = rules.refusal(outcome)
+    assert type(refusal) is error
+    assert refusal.code == code
+
+
+def test_allowed_outcomes_are_not_refused():
     for allowed in (Outcome.ROTATE, Outcome.GRACE_RETRY, Outcome.REPLAY):
         assert rules.refusal(allowed) is None
 
@@ -76,7 +87,7 @@ def test_plan_rotation_spends_the_presented_token():
 def test_plan_grace_retry_supersedes_the_head():
     snapshot = _snapshot(used_at=NOW - 1, head=B, prev=A)
     rotation = rules.plan_rotation(snapshot, Outcome.GRACE_RETRY, C, NOW, 60)
-    assert (rotation.expected_head, rotation.prev_hash) == (B, A)
+    assert (rotation.expected_head, rotation.prev_hash) == (B, None)  # the one retry is used up
 
 
 def test_no_plan_for_a_refusal():

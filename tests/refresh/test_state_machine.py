@@ -68,6 +68,7 @@ class Model:
             return None
         if self.grace > 0 and token == family.prev and now - record.used_at <= self.grace:
             self.tokens[family.head].used_at = now  # the first successor is superseded
+            family.prev = None  # the retry is honoured once
             return None
         family.revoked = True
         return kt.ReplayedRefresh

@@ -90,6 +90,7 @@ def test_sqlite_failure_fails_closed(tmp_path: Path, signing_key: kt.SigningKey)
     _expect_store_error(kt.Revocations(kt.SQLiteRevocationStore(path)), signing_key)
 
 
+@pytest.mark.postgres
 def test_postgres_failure_fails_closed(signing_key: kt.SigningKey) -> None:
     server_env("KEYTURN_TEST_POSTGRES_DSN")  # the driver is only installed with the servers
     dsn = f"postgresql://keyturn:secret-pw@127.0.0.1:{closed_port()}/nothing"
@@ -101,6 +102,7 @@ def test_postgres_failure_fails_closed(signing_key: kt.SigningKey) -> None:
         store.close()
 
 
+@pytest.mark.redis
 def test_redis_failure_fails_closed(signing_key: kt.SigningKey) -> None:
     server_env("KEYTURN_TEST_REDIS_URL")
     store = kt.RedisRevocationStore(f"redis://:secret-pw@127.0.0.1:{closed_port()}/0", timeout=1)

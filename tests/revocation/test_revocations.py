@@ -7,15 +7,15 @@ import asyncio
 import hashlib
 import os
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from revocation_support import Clock, token, verifier
+from revocation_support import Clock, server_env, token, verifier
 
 import keyturn as kt
+from keyturn.revocation import JTI_MARGIN
 
 
 def expect_revoked(v: kt.Verifier, tok: str) -> None:
@@ -182,21 +182,17 @@ def test_a_clock_stepping_back_refetches(
     expect_revoked(v, tok)
 
 
-def test_concurrent_watermarks_keep_the_latest(make_store: Any, clock: Clock) -> None:
+def test_concurrent_watermarks_keep_the_latest(
+    make_store: Any, clock: Clock, in_threads: Any
+) -> None:
     values = [clock.now - 1000 + i for i in range(16)]
-    barrier = threading.Barrier(8)
 
     def raise_some(offset: int) -> None:
         revocations = kt.Revocations(make_store(), clock=clock)
-        barrier.wait()
         for value in values[offset::8]:
-            revocations.revoke_subject("user-1", before=value)
+            assert revocations.revoke_subject("user-1", before=value) == value
 
-    threads = [threading.Thread(target=raise_some, args=(i,)) for i in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(raise_some, 8)
     check = kt.Revocations(make_store(), clock=clock)
     latest = max(values)
     assert check.is_revoked({"sub": "user-1", "iat": latest - 0.5})
@@ -252,3 +248,37 @@ def _at_rest(kind: str, store: Any, tmp_path: Path) -> bytes:
         return b"\n".join(
             k + b"=" + (client.get(k) or b"") for k in client.scan_iter("keyturn:revoked:*")
         )
+
+
+@pytest.mark.redis
+def test_redis_entries_expire_at_their_keep_time(signing_key: kt.SigningKey) -> None:
+    """What the state machine cannot move on Redis (Redis's clock): each entry's key carries its
+    keep-until time as PXAT, exactly; past it Redis has deleted the key and nothing is revoked."""
+    import redis
+
+    url = server_env("KEYTURN_TEST_REDIS_URL")
+    clock = Clock()
+    revocations = kt.Revocations(
+        kt.RedisRevocationStore(url), subject_retention=JTI_MARGIN + 1, clock=clock
+    )
+    soon = clock.now + 1.0
+    revocations.revoke_jti("j-soon", soon - JTI_MARGIN)
+    revocations.revoke_jti("j-gone", clock.now - JTI_MARGIN - 1)  # kept until a second ago
+    revocations.revoke_subject("user-soon", before=soon - JTI_MARGIN - 1)
+    key = {
+        name: f"keyturn:revoked:{kind}:{hashlib.sha256(name.encode()).hexdigest()}"
+        for kind, name in (("jti", "j-soon"), ("jti", "j-gone"), ("sub", "user-soon"))
+    }
+    with redis.Redis.from_url(url) as client:
+        assert client.pexpiretime(key["j-soon"]) == int(soon * 1000)
+        assert client.pexpiretime(key["user-soon"]) == int(soon * 1000)
+        assert client.exists(key["j-gone"]) == 0  # its PXAT had passed: deleted at once
+    assert not revocations.is_revoked({"jti": "j-gone"})
+    assert revocations.purge() == 0  # nothing for keyturn to delete: Redis does it
+    # Redis's own expiry, observed: poll (bounded far above the one second it needs).
+    deadline = time.monotonic() + 30
+    while revocations.is_revoked({"jti": "j-soon"}) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not revocations.is_revoked({"jti": "j-soon"})
+    assert not revocations.is_revoked({"sub": "user-soon", "iat": clock.now - 10_000})
+    revocations.close()

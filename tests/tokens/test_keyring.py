@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from tokens_support import AUD, ISS, expect
 
@@ -147,28 +145,15 @@ def test_keyring_is_a_key_source(timed_ring):
     ]
 
 
-def test_concurrent_rotations_and_revocations_keep_the_ring_consistent():
+def test_concurrent_rotations_and_revocations_keep_the_ring_consistent(in_threads):
     ring = kt.Keyring.generate()
-
-    def in_threads(work) -> None:
-        barrier = threading.Barrier(4)
-
-        def run(index: int) -> None:
-            barrier.wait()
-            work(index)
-
-        threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
 
     def rotate(_: int) -> None:
         for _ in range(50):
             ring.rotate()
             assert ring.current.kid in [jwk["kid"] for jwk in ring.jwks()["keys"]]
 
-    in_threads(rotate)
+    in_threads(rotate, 4)
     assert len(kid_in(ring, kt.KeyState.PREVIOUS)) == 200
     targets = kid_in(ring, kt.KeyState.PREVIOUS)[:100]
 
@@ -177,7 +162,7 @@ def test_concurrent_rotations_and_revocations_keep_the_ring_consistent():
             ring.revoke(kid)
             ring.rotate()
 
-    in_threads(rotate_and_revoke)
+    in_threads(rotate_and_revoke, 4)
     assert len(kid_in(ring, kt.KeyState.CURRENT)) == 1
     assert len(kid_in(ring, kt.KeyState.NEXT)) == 1
     assert len(kid_in(ring, kt.KeyState.PREVIOUS)) == 200

@@ -61,6 +61,52 @@ def test_killed_while_saving(tmp_path, delay):
     # Exactly the state after that many rotations: each rotation adds one key.
     assert len(loaded.entries()) == 2 + rotations
     assert [info.state for info in loaded.entries()].count(kt.KeyState.PREVIOUS) == rotations
-    for leftover in tmp_path.glob(".keyring.json.*.tmp"):
-        # A save cut short leaves its temp file behind: it must be as private as the real one.
-        assert stat.S_IMODE(leftover.stat().st_mode) == 0o600
+
+
+# Saves once, stopping for good halfway through writing the temp file (as a kill would find
+# it), under umask 0 so only keyturn's own mode can make the file private.
+CUT_SHORT = """
+import os
+import sys
+import threading
+import keyturn as kt
+import keyturn.keyring
+
+def write_half(file, data):
+    file.write(data[: len(data) // 2])
+    file.flush()
+    print("writing", flush=True)
+    threading.Event().wait()
+
+os.umask(0)
+keyturn.keyring._write_all = write_half
+ring = kt.Keyring.load(sys.argv[1])
+ring.rotate()
+ring.save(sys.argv[1])
+"""
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs SIGKILL")
+def test_a_save_killed_mid_write_leaves_a_private_temp_file_and_the_old_state(tmp_path):
+    path = tmp_path / "keyring.json"
+    ring = kt.Keyring.generate()
+    ring.save(path)
+    before = path.read_bytes()
+    child = subprocess.Popen(
+        [sys.executable, "-c", CUT_SHORT, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert child.stdout is not None
+        assert child.stdout.readline() == "writing\n"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        if child.stdout is not None:
+            child.stdout.close()
+    leftovers = list(tmp_path.glob(".keyring.json.*.tmp"))
+    assert len(leftovers) == 1
+    # The half-written temp file holds private keys: as private as the keyring itself.
+    assert stat.S_IMODE(leftovers[0].stat().st_mode) == 0o600
+    assert leftovers[0].stat().st_size > 0  # it holds (half of) the new private keys
+    assert path.read_bytes() == before
+    assert kt.Keyring.load(path).current.kid == ring.current.kid

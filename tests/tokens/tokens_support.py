@@ -65,14 +65,45 @@ class PendingKeys:
         return True
 
 
+#: Every error class's code, spelled out (docs/concepts.md, "Errors"; test_error_codes.py checks
+#: this table against the docs and the classes once, so ``expect`` can check a literal per call).
+CODES: dict[type[kt.KeyturnError], str] = {
+    kt.KeyturnError: "keyturn_error",
+    kt.ConfigurationError: "configuration_invalid",
+    kt.InvalidKey: "key_invalid",
+    kt.KeyringError: "keyring_invalid",
+    kt.JWKSError: "jwks_error",
+    kt.StoreError: "store_unavailable",
+    kt.TokenError: "token_invalid",
+    kt.MalformedToken: "token_malformed",
+    kt.InvalidSignature: "signature_invalid",
+    kt.AlgorithmNotAllowed: "algorithm_not_allowed",
+    kt.UnknownKey: "key_unknown",
+    kt.ExpiredToken: "token_expired",
+    kt.NotYetValid: "token_not_yet_valid",
+    kt.InvalidClaim: "claim_invalid",
+    kt.InvalidIssuer: "issuer_invalid",
+    kt.InvalidAudience: "audience_invalid",
+    kt.MissingClaim: "claim_missing",
+    kt.InvalidType: "type_invalid",
+    kt.TokenRevoked: "token_revoked",
+    kt.RefreshError: "refresh_error",
+    kt.InvalidRefresh: "refresh_invalid",
+    kt.ExpiredRefresh: "refresh_expired",
+    kt.ReplayedRefresh: "refresh_replayed",
+    kt.RevokedRefresh: "refresh_revoked",
+}
+
+
 def expect(
     error: type[kt.KeyturnError], call: Callable[..., Any], *args: Any, **kwargs: Any
 ) -> kt.KeyturnError:
-    """Run ``call`` and check it raises exactly ``error`` (not a subclass) with its own code."""
+    """Run ``call`` and check it raises exactly ``error`` (not a subclass) carrying the literal
+    code ``CODES`` spells out for that class."""
     with pytest.raises(error) as info:
         call(*args, **kwargs)
     assert type(info.value) is error
-    assert info.value.code == error.code
+    assert info.value.code == CODES[error]
     return info.value
 
 

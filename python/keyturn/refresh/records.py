@@ -25,7 +25,8 @@ class FamilyRecord:
     """One login on one device: the chain of refresh tokens that rotate into each other.
 
     ``head_hash`` is the one live (unused) token; ``prev_hash`` the token whose rotation produced
-    it, the only one a ``reuse_grace`` retry may present. ``expires_at`` is the head's expiry.
+    it, the only one a ``reuse_grace`` retry may present, or None when no token may (a new
+    family, or the one retry was made). ``expires_at`` is the head's expiry.
     """
 
     family_id: str
@@ -56,11 +57,11 @@ class Rotation:
     The store marks ``expected_head`` used only if it is still the family's head, unused and
     unexpired at ``now``, and the family is not revoked (that conditional write decides races);
     it then inserts ``successor`` as the new head and records ``prev_hash`` as the token a grace
-    retry may present.
+    retry may present (None: none may).
     """
 
     family_id: str
     expected_head: bytes
-    prev_hash: bytes
+    prev_hash: bytes | None
     successor: TokenRecord
     now: float

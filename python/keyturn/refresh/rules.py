@@ -78,17 +78,19 @@ def plan_rotation(
 ) -> Rotation:
     """The atomic write for a ``ROTATE`` or ``GRACE_RETRY`` outcome.
 
-    A rotation uses up the presented token; a grace retry supersedes the live head instead, so
-    there is never more than one live successor.
+    A rotation uses up the presented token, which becomes the one a grace retry may present. A
+    grace retry supersedes the live head instead (so there is never more than one live
+    successor) and records that no token may retry any more: the lost-response retry is
+    honoured once, and a second presentation is a replay.
     """
     token, family = snapshot.token, snapshot.family
     if outcome is Outcome.ROTATE:
-        expected_head = token.token_hash
+        expected_head, retry_hash = token.token_hash, token.token_hash
     elif outcome is Outcome.GRACE_RETRY:
-        expected_head = family.head_hash
+        expected_head, retry_hash = family.head_hash, None
     else:
         raise ValueError(f"no rotation for outcome {outcome.value}")
-    return _rotation(family, expected_head, token.token_hash, successor_hash, now, refresh_ttl)
+    return _rotation(family, expected_head, retry_hash, successor_hash, now, refresh_ttl)
 
 
 def plan_optimistic_rotation(
@@ -107,7 +109,7 @@ def plan_optimistic_rotation(
 def _rotation(
     family: FamilyRecord,
     expected_head: bytes,
-    prev_hash: bytes,
+    prev_hash: bytes | None,
     successor_hash: bytes,
     now: float,
     refresh_ttl: float,

@@ -3,7 +3,8 @@
 Key layout (Redis Cluster compatible: a family's keys share the ``{family_id}`` hash tag, so the
 rotation script only touches one slot; the family id travels in the token, see ``format``):
 
-- ``keyturn:{<family_id>}:family``  hash: the family (``head``/``prev`` as hex SHA-256)
+- ``keyturn:{<family_id>}:family``  hash: the family (``head``/``prev`` as hex SHA-256; ``prev``
+  empty once the one grace retry was made)
 - ``keyturn:{<family_id>}:token:<sha256 hex>``  hash: ``issued_at``, ``expires_at``, ``used_at``
 - ``keyturn:user:{<user_id>}``  set: the user's family ids (dead ids are dropped lazily)
 
@@ -134,7 +135,7 @@ class _Layout:
         )
         args = (
             rotation.expected_head.hex(),
-            rotation.prev_hash.hex(),
+            "" if rotation.prev_hash is None else rotation.prev_hash.hex(),
             repr(rotation.now),
             new.token_hash.hex(),
             repr(new.issued_at),
@@ -358,5 +359,5 @@ def _family(family_id: str, fields: dict[bytes, bytes]) -> FamilyRecord:
         head_hash=bytes.fromhex(fields[b"head"].decode()),
         session_expires_at=_float(fields, b"session_expires_at"),
         revoked_at=_float(fields, b"revoked_at"),
-        prev_hash=None if prev is None else bytes.fromhex(prev.decode()),
+        prev_hash=bytes.fromhex(prev.decode()) if prev else None,  # "": the one retry was made
     )
