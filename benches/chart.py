@@ -209,8 +209,8 @@ def plot(table: Table, machine: dict[str, Any], stat: str, out: Path) -> None:
     # The curve arithmetic keyturn's Ed25519 verify ran on (AVX-512 IFMA, AVX2 or serial).
     backend = machine.get("ed25519_backend", "unrecorded")
     figure.suptitle(
-        f"keyturn vs peers, one EdDSA JWT: {stat} of {source} ({python.strip()}, "
-        f"keyturn Ed25519 backend: {backend})"
+        f"keyturn vs peers, one EdDSA JWT: {stat} of {source} ({python.strip()})\n"
+        f"keyturn's Ed25519 verify on the {backend} backend"
     )
     figure.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
