@@ -46,13 +46,15 @@ from keyturn.refresh.stores import (
     RedisStore,
     SQLiteStore,
 )
-from keyturn.revocation import MemoryRevocationStore, Revocations
+from keyturn.revocation import Revocations
 from keyturn.revocation_stores import (
     PostgresRevocationStore,
     RedisRevocationStore,
     SQLiteRevocationStore,
 )
 from keyturn.signer import Signer
+from keyturn.stores import Backend, open_backend
+from keyturn.stores.memory import MemoryRevocationStore
 from keyturn.tokens import Issuer, KeySource, Verifier, decode
 
 __all__ = [
@@ -60,6 +62,7 @@ __all__ = [
     "AsyncPostgresStore",
     "AsyncRedisStore",
     "AsyncTokenService",
+    "Backend",
     "BearerAuth",
     "ConfigurationError",
     "DeviceSession",
@@ -110,5 +113,6 @@ __all__ = [
     "decode",
     "encode",
     "jwks_endpoint",
+    "open_backend",
     "refresh_endpoints",
 ]

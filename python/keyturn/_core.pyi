@@ -13,7 +13,6 @@ __all__ = [
     "SigningKey",
     "VerifyingKey",
     "__version__",
-    "constant_time_eq",
     "decode",
     "ed25519_backend",
     "encode",
@@ -135,6 +134,5 @@ def decode(
 ) -> dict[str, Any]: ...
 def unverified_parts(token: str | bytes) -> tuple[dict[str, Any], dict[str, Any]]: ...
 def sha256(data: bytes) -> bytes: ...
-def constant_time_eq(a: bytes, b: bytes) -> bool: ...
 def ed25519_backend() -> Literal["avx512ifma", "avx2", "serial"]:
     """The curve arithmetic Ed25519 verification runs on in this process."""

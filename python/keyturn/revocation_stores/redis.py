@@ -12,7 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar, TypeVar
 
-from keyturn.errors import ConfigurationError, StoreError
+from keyturn._store_errors import redis_address, server_failure
+from keyturn.errors import ConfigurationError
+from keyturn.refresh.stores.redis import connect
 from keyturn.revocation import Found
 
 __all__ = ["RedisRevocationStore"]
@@ -40,7 +42,7 @@ class RedisRevocationStore:
 
     blocking: ClassVar[bool] = True
 
-    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
+    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
         try:
             import redis
         except ImportError:
@@ -48,9 +50,9 @@ class RedisRevocationStore:
                 "RedisRevocationStore needs redis-py: pip install keyturn[redis]"
             ) from None
         self._error: type[Exception] = redis.RedisError
-        self._client = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
+        # A URL, or the caller's client (a RedisCluster too: every write is one key).
+        self._owns_client = client is None
+        self._client = connect(redis.Redis, url, client, timeout)
         self._raise = self._client.register_script(_RAISE)
 
     def __repr__(self) -> str:
@@ -88,7 +90,8 @@ class RedisRevocationStore:
         return 0
 
     def close(self) -> None:
-        self._client.close()
+        if self._owns_client:  # a caller's client stays the caller's to close
+            self._client.close()
 
     def _set(self, key: str, value: float, keep_until: float) -> None:
         args = (repr(value), int(keep_until * 1000))
@@ -98,4 +101,5 @@ class RedisRevocationStore:
         try:
             return operation()
         except self._error as exc:
-            raise StoreError(f"Redis revocation store failed: {type(exc).__name__}") from exc
+            where = redis_address(self._client)
+            raise server_failure("Redis revocation store", where, exc) from exc
