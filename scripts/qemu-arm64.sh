@@ -92,7 +92,8 @@ section "arm64: pytest ${tests[*]} (qemu-user)"
 import platform
 import keyturn._core
 
-print("machine:", platform.machine(), "| python:", platform.python_version())
+backend = getattr(keyturn._core, "ed25519_backend", lambda: "(not reported)")()
+print("machine:", platform.machine(), "| python:", platform.python_version(), "| ed25519:", backend)
 print("keyturn._core from:", keyturn._core.__file__)
 if platform.machine() != "aarch64" or not keyturn._core.__file__.startswith("/kt/site/"):
     raise SystemExit("error: not the aarch64 wheel on an aarch64 python")
