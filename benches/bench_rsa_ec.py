@@ -258,3 +258,24 @@ def test_sign(benchmark: BenchmarkFixture, keys: KeyForms, claims: peers.Claims,
     benchmark.extra_info.update(peer=name, alg=keys.alg)
     signed = benchmark(peer.sign, claims)
     assert checker.verify(signed) == claims  # what was timed is a valid token
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_interleaved_cases(alg: str) -> None:
+    """benches/chart_rsa_ec.py's cases: built (which checks every peer), complete, and correct."""
+    import chart_rsa_ec
+
+    built = chart_rsa_ec.cases(alg)
+    rows = {(case.group, case.peer) for case in built}
+    assert {(f"verify {alg}", chart_rsa_ec.MANY), (f"verify {alg}", chart_rsa_ec.CACHED)} <= rows
+    for name in ("keyturn", "PyJWT"):
+        assert {(f"verify {alg}", name), (f"sign {alg}", name)} <= rows
+    for case in built:
+        result = case.call()
+        if case.group.startswith("verify"):  # claims, or verify_many's list of them
+            assert all(
+                isinstance(r, dict) for r in (result if isinstance(result, list) else [result])
+            )
+        else:  # cases() verified each peer's token under keyturn; here: the one timed call
+            assert isinstance(result, str)
+            assert jwt.get_unverified_header(result)["alg"] == alg
