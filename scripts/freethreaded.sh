@@ -13,7 +13,7 @@
 # README.md lists the cp314t wheels as built, not tested.
 #
 # Environment: KEYTURN_CI_CACHE (default /var/cache/keyturn-ci), KEYTURN_VENV (build tools,
-# default .venv), FT_FETCH_TRIES (default 3). Needs root (apt-get).
+# default .venv), FT_FETCH_TRIES (default 2). Needs root (apt-get).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -47,15 +47,16 @@ add_deb_src() {
 # listed version FT_FETCH_TRIES times; prints the version.
 fetch_source() {
     local dir=$1 try version
-    for try in $(seq "${FT_FETCH_TRIES:-3}"); do
+    local tries=${FT_FETCH_TRIES:-2}
+    for try in $(seq "$tries"); do
         for version in $(apt-cache showsrc python3.14 | awk '/^Version:/ { print $2 }' | sort -rV); do
             if (cd "$dir" && timeout 300 apt-get source -q --download-only "python3.14=$version" >&2); then
                 echo "$version"
                 return 0
             fi
         done
-        echo "python3.14 source: try $try failed" >&2
-        sleep $((5 * try))
+        echo "python3.14 source: try $try of $tries failed" >&2
+        if [ "$try" -lt "$tries" ]; then sleep 10; fi
     done
     return 1
 }
