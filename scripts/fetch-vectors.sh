@@ -30,6 +30,7 @@ done
 fetch cctv_ed25519vectors.json "$cctv/ed25519vectors.json"
 
 # Each file must match its recorded hash, so a wrong pin fails here rather than in a test.
-# (macOS has shasum where Linux and Git for Windows have sha256sum; both read the same lines.)
+# (macOS has shasum where Linux and Git for Windows have sha256sum; both read the same lines.
+# A Windows checkout may end them in CRLF, which neither would take as part of the name.)
 if command -v sha256sum >/dev/null; then check=(sha256sum); else check=(shasum -a 256); fi
-(cd "$dir" && "${check[@]}" --check --strict "$root/tests/vectors.sha256")
+tr -d '\r' <"$root/tests/vectors.sha256" | (cd "$dir" && "${check[@]}" --check --strict -)

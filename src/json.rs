@@ -552,10 +552,14 @@ pub mod py {
     }
 
     /// An integer beyond 64 bits as its decimal text, refused past [`MAX_INT_DIGITS`] digits as
-    /// Python's `json.dumps` refuses it (there through `str()`'s limit).
+    /// Python's `json.dumps` refuses it (there through the interpreter's int/str limit). Written
+    /// by `int.__repr__`, as `json.dumps` writes it: a subclass's own `__str__`/`__repr__` (an
+    /// `IntEnum`'s name) never reaches the token.
     fn big_int_from_py(i: &Bound<'_, PyInt>) -> PyResult<Json> {
         let too_long = || Error::config(format!("integer has more than {MAX_INT_DIGITS} digits"));
-        let digits = i.str().map_err(|_| too_long())?.to_str()?.to_owned();
+        let repr = i.py().get_type::<PyInt>().getattr("__repr__")?;
+        let digits = repr.call1((i,)).map_err(|_| too_long())?;
+        let digits = digits.cast::<PyString>()?.to_str()?.to_owned();
         if digits.trim_start_matches('-').len() > MAX_INT_DIGITS {
             return Err(too_long().into());
         }

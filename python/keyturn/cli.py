@@ -8,17 +8,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
+import socket
 import sys
 import time
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from keyturn import _core
 from keyturn._keyfile import KeyringFile
-from keyturn.errors import KeyturnError, TokenError
+from keyturn.errors import (
+    InvalidAudience,
+    InvalidIssuer,
+    JWKSError,
+    KeyturnError,
+    StoreError,
+    TokenError,
+)
 from keyturn.keyring import Keyring
 from keyturn.tokens import DEFAULT_ALGORITHMS, Issuer, Verifier
 
@@ -97,6 +107,38 @@ def open_store(url: str) -> Any:
     if not os.path.isdir(directory):
         raise CommandError(f"--db: directory {directory} does not exist (create it first)")
     return stores.SQLiteStore(path)
+
+
+_DEFAULT_PORTS = {"postgresql": 5432, "postgres": 5432, "redis": 6379, "rediss": 6379}
+
+
+def shown_db(url: str) -> str:
+    """``--db`` for messages: a password in the URL is never printed."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
+
+
+def connect_store(url: str) -> Any:
+    """``open_store`` after checking that a server URL answers at all: a dead server is one line
+    at once, not a pool's retries and a timeout later."""
+    parts = urlsplit(url)
+    port = _DEFAULT_PORTS.get(parts.scheme)
+    if port is not None and parts.hostname:
+        try:
+            socket.create_connection((parts.hostname, parts.port or port), timeout=3).close()
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            raise CommandError(
+                f"--db {shown_db(url)}: cannot connect to {parts.hostname}:{parts.port or port} "
+                f"({reason}); is the server running, and is the URL right?"
+            ) from None
+    return open_store(url)
+
+
+def store_failed(url: str, error: StoreError) -> CommandError:
+    return CommandError(f"--db {shown_db(url)}: {error} (check the server and the URL)")
 
 
 MAX_TTL = 86400
@@ -197,9 +239,11 @@ def token_issue(args: argparse.Namespace) -> None:
         return
     from keyturn.refresh import TokenService
 
-    service = TokenService(issuer, store=open_store(args.db))
+    service = TokenService(issuer, store=connect_store(args.db))
     try:
         pair = service.issue_pair(args.sub, args.device, claims=extra or None)
+    except StoreError as error:
+        raise store_failed(args.db, error) from None
     finally:
         service.close()
     if args.json:
@@ -240,8 +284,12 @@ def token_verify(args: argparse.Namespace) -> None:
     )
     try:
         claims = verifier.verify(read_token(args.token))
+    except JWKSError as error:
+        raise CommandError(
+            f"--jwks-url: {error} (check the URL and that the issuer is up)"
+        ) from None
     except TokenError as error:
-        raise CommandError(f"token rejected: {error.code}: {error}") from None
+        raise CommandError(f"token rejected: {error.code}: {rejection(error, args)}") from None
     print_json(claims)
 
 
@@ -250,6 +298,15 @@ def _algorithms(keys: object) -> tuple[str, ...]:
     if isinstance(keys, Keyring):
         return tuple(sorted({key.alg or key.algorithms[0] for key in keys.verification_keys()}))
     return DEFAULT_ALGORITHMS
+
+
+def rejection(error: TokenError, args: argparse.Namespace) -> str:
+    """The reason, with what was expected where an option sets it."""
+    if isinstance(error, InvalidAudience):
+        return f"audience does not match (expected {args.audience!r}; set it with --audience)"
+    if isinstance(error, InvalidIssuer):
+        return f"issuer does not match (expected {args.issuer!r}; set it with --issuer)"
+    return str(error)
 
 
 def token_inspect(args: argparse.Namespace) -> None:
@@ -275,13 +332,31 @@ def serve(args: argparse.Namespace) -> None:
     except FileNotFoundError:
         raise missing_keyring(args.keyring) from None
     issuer = make_issuer(args, ring)
-    service = TokenService(issuer, store=open_store(args.db))
+    check_port_free(args.host, args.port)
+    service = TokenService(issuer, store=connect_store(args.db))
     app = refresh_endpoints(service, verifier=issuer.verifier(), app=jwks_endpoint(ring))
-    print(f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout)")
+    print(
+        f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout); "
+        f"keyring {args.keyring}, database {shown_db(args.db)}",
+        flush=True,
+    )
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:
         service.close()
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Fail before saying "serving" when the address is taken (uvicorn would exit 3 after it)."""
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind((host, port))
+    except OSError as error:
+        raise CommandError(
+            f"cannot listen on {host}:{port}: {error.strerror or error}; "
+            "stop what uses it or pick another --port"
+        ) from None
 
 
 def demo(args: argparse.Namespace) -> None:
@@ -402,11 +477,24 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="JWKS + refresh/logout endpoints (uvicorn)")
     _keyring_option(serve_parser)
     _claims_options(serve_parser)
-    serve_parser.add_argument("--db", default=DEFAULT_DB, help="SQLite path or server URL")
-    serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=8000)
-    serve_parser.add_argument("--ttl", type=int, default=600, help="access token lifetime")
-    serve_parser.add_argument("--log-level", default="info")
+    serve_parser.add_argument(
+        "--db",
+        default=DEFAULT_DB,
+        help=f"token store: SQLite path or postgresql:// / redis:// URL (default ./{DEFAULT_DB})",
+    )
+    serve_parser.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    serve_parser.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve_parser.add_argument(
+        "--ttl", type=int, default=600, help="access token lifetime, seconds (default 600)"
+    )
+    serve_parser.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level (default info)",
+    )
     serve_parser.set_defaults(handler=serve)
 
     bench_parser = commands.add_parser("bench", help="time keyturn (and installed peers)")
@@ -415,10 +503,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def quiet_library_logs() -> None:
+    """A one-shot command reports a failure in its own one line; the libraries' log records of
+    the same failure (keyturn.jwks warnings, psycopg pool errors) would print it again."""
+    for name in ("keyturn", "psycopg", "redis"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "group_keyring", None) and args.keyring == DEFAULT_KEYRING:
         args.keyring = args.group_keyring
+    if args.handler is not serve:
+        quiet_library_logs()
     try:
         args.handler(args)
         sys.stdout.flush()  # a closed pipe must fail here, inside the handler below

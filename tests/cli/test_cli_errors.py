@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import select
+import socket
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
+KEYTURN = Path(sys.executable).with_name("keyturn")
 
 
 def error_line(result: subprocess.CompletedProcess[str]) -> str:
@@ -83,3 +87,104 @@ def test_empty_stdin_token(run: Run) -> None:
     assert error_line(run("token", "verify", "-", stdin="")) == (
         "keyturn: error: no token on stdin: pass the token, or pipe it into 'token ... -'"
     )
+
+
+def dead_port() -> int:
+    """A loopback port nothing listens on (bound, then closed)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.usefixtures("keyring")
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://127.0.0.1:{port}/0", "redis://127.0.0.1:{port}/0"),
+        (
+            "postgresql://app:hunter2@127.0.0.1:{port}/db",
+            "postgresql://app:***@127.0.0.1:{port}/db",
+        ),
+    ],
+)
+def test_dead_database_server_is_one_line_without_the_password(
+    run: Run, url: str, shown: str
+) -> None:
+    port = dead_port()
+    line = error_line(run("token", "issue", "--sub", "u", "--db", url.format(port=port)))
+    assert line == (
+        f"keyturn: error: --db {shown.format(port=port)}: cannot connect to 127.0.0.1:{port} "
+        "(Connection refused); is the server running, and is the URL right?"
+    )
+    assert "hunter2" not in line
+
+
+@pytest.mark.usefixtures("keyring")
+def test_unreachable_jwks_url_is_said_once(run: Run) -> None:
+    token = run("token", "issue", "--sub", "u").stdout.strip()
+    url = f"http://127.0.0.1:{dead_port()}/jwks.json"
+    line = error_line(run("token", "verify", token, "--jwks-url", url))
+    assert line.startswith(f"keyturn: error: --jwks-url: no usable JWKS: {url}: ")
+    assert line.endswith("(check the URL and that the issuer is up)")
+
+
+@pytest.mark.usefixtures("keyring")
+@pytest.mark.parametrize(
+    ("option", "code", "what"),
+    [("--audience", "audience_invalid", "audience"), ("--issuer", "issuer_invalid", "issuer")],
+)
+def test_claim_errors_say_what_was_expected(run: Run, option: str, code: str, what: str) -> None:
+    token = run("token", "issue", "--sub", "u").stdout.strip()
+    assert error_line(run("token", "verify", token, option, "other")) == (
+        f"keyturn: error: token rejected: {code}: {what} does not match "
+        f"(expected 'other'; set it with {option})"
+    )
+
+
+@pytest.mark.usefixtures("keyring")
+def test_serve_on_a_busy_port_fails_before_serving(run: Run) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run("serve", "--port", str(port))
+    assert "serving" not in result.stdout
+    assert error_line(result) == (
+        f"keyturn: error: cannot listen on 127.0.0.1:{port}: Address already in use; "
+        "stop what uses it or pick another --port"
+    )
+
+
+def test_serve_help_shows_defaults(run: Run) -> None:
+    text = " ".join(run("serve", "--help").stdout.split())
+    for expected in (
+        "--db DB token store: SQLite path or postgresql:// / redis:// URL (default ./keyturn.db)",
+        "--host HOST address to listen on (default 127.0.0.1)",
+        "--port PORT port (default 8000)",
+        "uvicorn's log level (default info)",
+    ):
+        assert expected in text
+
+
+@pytest.mark.usefixtures("keyring")
+def test_serve_startup_line_names_keyring_and_database(tmp_path: Path) -> None:
+    port = dead_port()
+    process = subprocess.Popen(
+        [str(KEYTURN), "serve", "--port", str(port), "--db", "sessions.db"],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        readable, _, _ = select.select([process.stdout], [], [], 60)
+        assert readable, "keyturn serve printed nothing"
+        assert process.stdout.readline().strip() == (
+            f"keyturn serving on http://127.0.0.1:{port} (JWKS, /auth/refresh, /auth/logout); "
+            "keyring keyturn-keys.json, database sessions.db"
+        )
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

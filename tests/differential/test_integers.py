@@ -127,3 +127,20 @@ def test_time_claims_beyond_the_double_range_are_refused(claim: str, sign: int) 
     assert info.value.code == "claim_invalid"
     assert info.value.claim == claim
     assert str(info.value) == "time claim is out of range"
+
+
+class _Renamed(int):
+    """An int whose str() and repr() are not its digits (as an IntEnum member's may be)."""
+
+    def __str__(self) -> str:
+        return "renamed"
+
+    __repr__ = __str__
+
+
+def test_int_subclasses_are_written_by_value_as_json_writes_them() -> None:
+    for wide in (_Renamed(2**70), _Renamed(-(2**70)), _Renamed(5)):
+        token = kt.encode({"n": wide}, KEY)
+        payload = base64.urlsafe_b64decode(token.split(".")[1] + "==")
+        assert json.loads(payload) == json.loads(json.dumps({"n": wide})) == {"n": int(wide)}
+        assert decode(token) == {"n": int(wide)}

@@ -282,3 +282,63 @@ def test_short_secret_warning_points_at_the_caller() -> None:
             kt_jwt.decode(token, "s" * 20, algorithms=["HS256"])
     assert [w.category for w in caught] == [kt_jwt.InsecureKeyLengthWarning]
     assert caught[0].filename == __file__
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [("1", "Invalid payload string: must be a json object"), ("nope", "Invalid payload string")],
+)
+def test_payload_refusals_keep_pyjwt_wording(lib: Any, payload: str, message: str) -> None:
+    with pytest.raises(lib.DecodeError, match=f"^{message}"):
+        lib.decode(signed({"alg": "HS256"}, payload), SECRET, algorithms=["HS256"])
+
+
+@pytest.mark.parametrize("lib", LIBS)
+@pytest.mark.parametrize(
+    ("jwk", "error"),
+    [
+        ({"kty": "unknown"}, "InvalidKeyError"),
+        ({"kty": "OKP", "crv": "unknown", "x": "AA"}, "InvalidKeyError"),
+        ({"kty": "OKP", "x": "AA"}, "InvalidKeyError"),
+    ],
+)
+def test_pyjwk_refuses_unknown_key_types_as_pyjwt_does(
+    lib: Any, jwk: dict[str, str], error: str
+) -> None:
+    with pytest.raises(getattr(lib, error)):
+        lib.PyJWK.from_dict(jwk)
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_pyjwk_unknown_algorithm_is_a_pyjwk_error(lib: Any) -> None:
+    jwk = keyturn.SigningKey.generate().public_key.to_jwk()
+    with pytest.raises(lib.PyJWKError):
+        lib.PyJWK.from_dict(jwk, algorithm="unknown")
+
+
+def test_pyjwkset_iterates_its_keys() -> None:
+    jwks = [keyturn.SigningKey.generate().public_key.to_jwk() for _ in range(2)]
+    keys = kt_jwt.PyJWKSet.from_dict({"keys": jwks})
+    assert [key.key_id for key in keys] == [jwk["kid"] for jwk in jwks]
+    assert len(keys) == 2
+
+
+@pytest.mark.parametrize("lib", LIBS)
+def test_a_key_of_another_type_is_a_key_error(lib: Any) -> None:
+    """An EdDSA token checked with an HMAC secret, or an HS256 token with an Ed25519 key object:
+    the key is read for the token's algorithm and refused, as PyJWT refuses it."""
+    signer = keyturn.SigningKey.generate()
+    eddsa = kt_jwt.encode({"sub": "u"}, signer.to_pem(), algorithm="EdDSA")
+    with pytest.raises(lib.InvalidKeyError):
+        lib.decode(eddsa, SECRET, algorithms=["EdDSA", "HS256"])
+
+
+def test_short_secret_verifies_hs512_with_a_warning() -> None:
+    """Padding goes up to the algorithm's own minimum, so an HS512 token signed with a 40-byte
+    secret verifies (with PyJWT's warning) as PyJWT verifies it."""
+    secret = b"s" * 40
+    with pytest.warns(real_jwt.warnings.InsecureKeyLengthWarning):
+        token = real_jwt.encode({"sub": "u"}, secret, algorithm="HS512")
+    with pytest.warns(kt_jwt.InsecureKeyLengthWarning):
+        assert kt_jwt.decode(token, secret, algorithms=["HS512"]) == {"sub": "u"}

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import base64
 import functools
-import json
 import re
 import sys
 import warnings
@@ -25,11 +24,29 @@ from keyturn.errors import KeyturnError
 from keyturn.pyjwt.exceptions import InvalidKeyError, translate
 from keyturn.pyjwt.warnings import InsecureKeyLengthWarning
 
-__all__ = ["hmac_secret_problem", "signing_key", "verifying_key"]
+__all__ = ["SUPPORTED_ALGORITHMS", "signing_key", "verifying_key"]
 
-# keyturn's HmacKey refuses shorter secrets; see _short_secret_for_verification for why padding a
-# shorter one up to this length verifies exactly what the original secret signed.
-MIN_HMAC_SECRET = 32
+#: What the shim hands to the core. RS*/PS*/ES* go through the same path as EdDSA (PEM, OpenSSH,
+#: cryptography objects, JWKs); until the core supports them it refuses them (see the guide).
+SUPPORTED_ALGORITHMS = (
+    "EdDSA",
+    "Ed25519",
+    "HS256",
+    "HS384",
+    "HS512",
+    "RS256",
+    "RS384",
+    "RS512",
+    "PS256",
+    "PS384",
+    "PS512",
+    "ES256",
+    "ES384",
+    "ES512",
+)
+
+# keyturn's HmacKey wants at least the digest size for each algorithm; see
+# _short_secret_for_verification for why padding a shorter secret verifies what it signed.
 _DIGEST_SIZE = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 _BOM = "\ufeff"
@@ -37,77 +54,13 @@ _BOM = "\ufeff"
 _PEM_BLOCK = re.compile(
     r"-----BEGIN ([A-Z0-9 ]+)-----\r?\n[A-Za-z0-9+/=\r\n\t ]*-----END \1-----", re.DOTALL
 )
-# Refused as an HMAC secret: any PEM or RFC 4716 (SSH2) armour line, any OpenSSH public key line.
-_PEM_MARKER = re.compile(rb"-{4,5} ?BEGIN [A-Z0-9 ]+ ?-{4,5}")
-_SSH_KEY_TYPES = (b"ssh-", b"ecdsa-sha2-", b"sk-ssh-", b"sk-ecdsa-sha2-")
-_SSH_KEY_LINE = re.compile(rb"(?:ssh|ecdsa-sha2|sk-ssh|sk-ecdsa-sha2)-[A-Za-z0-9@.-]+[ \t]+AAAA")
 _SSH_EC_CURVES = {b"nistp256": "P-256", b"nistp384": "P-384", b"nistp521": "P-521"}
 
 
 # --- HMAC secrets ---------------------------------------------------------------------------------
-
-
-def _is_der_structure(data: bytes) -> bool:
-    """One DER SEQUENCE spanning the input whose contents are two or more complete TLVs: SPKI,
-    PKCS#1, PKCS#8 and X.509 all look like this; random secret bytes almost never do."""
-    end, inner = _der_tlv(data, 0)
-    if end != len(data) or data[0] != 0x30:
-        return False
-    count, offset = 0, inner
-    while offset < end:
-        offset, _ = _der_tlv(data, offset)
-        if offset < 0:
-            return False
-        count += 1
-    return count >= 2 and offset == end
-
-
-def _der_tlv(data: bytes, offset: int) -> tuple[int, int]:
-    """(end of the TLV at ``offset``, start of its contents), or (-1, -1) if it is not one."""
-    if offset + 2 > len(data):
-        return -1, -1
-    length, start = data[offset + 1], offset + 2
-    if length & 0x80:
-        size = length & 0x7F
-        if size == 0 or size > 4 or start + size > len(data):
-            return -1, -1
-        length, start = int.from_bytes(data[start : start + size], "big"), start + size
-    end = start + length
-    return (end, start) if end <= len(data) else (-1, -1)
-
-
-def _is_json_structure(data: bytes) -> bool:
-    """A JSON object or array (a JWK, a JWKS, a JWK in a list, however its names are escaped)."""
-    try:
-        value = json.loads(data.removeprefix(_BOM.encode()))
-    except RecursionError:
-        return True  # nested past Python's limit: certainly not a random secret
-    except ValueError:
-        return False
-    if isinstance(value, str):  # a JWK serialized twice is still a JWK
-        return _is_json_structure(value.encode("utf-8", "surrogatepass"))
-    return isinstance(value, (dict, list))
-
-
-def hmac_secret_problem(data: bytes) -> str | None:
-    """Why ``data`` must not be an HMAC secret (it is or holds key material), or None.
-
-    Stricter than PyJWT on purpose: a PEM marker anywhere (not only a matched pair), any OpenSSH
-    key line (not only at the start), any DER structure and any JSON object or array. A secret
-    drawn at random never matches, so only key material and hand-made strings are refused.
-    """
-    text = data.removeprefix(_BOM.encode()).lstrip()
-    if not data:
-        return "HMAC key must not be empty."
-    if _PEM_MARKER.search(data):
-        return "a PEM key or certificate cannot be used as an HMAC secret"
-    if text.startswith(_SSH_KEY_TYPES) or _SSH_KEY_LINE.search(data):
-        return "an SSH public key cannot be used as an HMAC secret"
-    if _is_der_structure(data):
-        return "a DER key or certificate cannot be used as an HMAC secret"
-    if _is_json_structure(data):
-        return "a JWK (JSON) cannot be used as an HMAC secret; load it with PyJWK"
-    return None
+# keyturn's HmacKey itself refuses anything that is or holds key material (a PEM block or OpenSSH
+# key anywhere, DER SPKI/PKCS#1/PKCS#8, JSON naming kty however escaped): PyJWT's refusals and
+# more. The shim only adds PyJWT's empty-key message and its short-key warning.
 
 
 def _secret_bytes(key: object) -> bytes:
@@ -120,9 +73,8 @@ def _secret_bytes(key: object) -> bytes:
 
 def _checked_secret(key: object) -> bytes:
     data = _secret_bytes(key)
-    problem = hmac_secret_problem(data)
-    if problem is not None:
-        raise InvalidKeyError(problem)
+    if not data:
+        raise InvalidKeyError("HMAC key must not be empty.")
     return data
 
 
@@ -138,8 +90,8 @@ def _short_secret_for_verification(data: bytes, alg: str, enforce: bool) -> byte
     """A short secret verifies, with InsecureKeyLengthWarning, as PyJWT lets it; signing refuses.
 
     HMAC pads a key shorter than the hash block (64 or 128 bytes) with zero bytes (RFC 2104 §2),
-    so ``secret + zeros`` up to 32 bytes gives the same MAC as ``secret``: keyturn's HmacKey can
-    verify tokens signed with an old short secret without lowering its own minimum.
+    so ``secret + zeros`` up to the digest size gives the same MAC as ``secret``: keyturn's
+    HmacKey can verify tokens signed with an old short secret without lowering its own minimum.
     """
     if len(data) < _DIGEST_SIZE[alg]:
         message = (
@@ -149,7 +101,7 @@ def _short_secret_for_verification(data: bytes, alg: str, enforce: bool) -> byte
         if enforce:
             raise InvalidKeyError(message)
         warnings.warn(message, InsecureKeyLengthWarning, stacklevel=_caller_level())
-    return data.ljust(MIN_HMAC_SECRET, b"\0")
+    return data.ljust(_DIGEST_SIZE[alg], b"\0")
 
 
 # --- asymmetric keys ------------------------------------------------------------------------------
@@ -287,14 +239,22 @@ def verifying_key(
     key = _unwrap(key)
     try:
         if alg.startswith("HS"):
-            if isinstance(key, HmacKey):
-                return key
-            data = _checked_secret(key)
-            if len(data) < _DIGEST_SIZE[alg]:
-                data = _short_secret_for_verification(data, alg, enforce_length)
-            return HmacKey(data, kid=kid)
+            if not isinstance(key, HmacKey):
+                data = _checked_secret(key)
+                if len(data) < _DIGEST_SIZE[alg]:
+                    data = _short_secret_for_verification(data, alg, enforce_length)
+                key = HmacKey(data, kid=kid)
+            _check_fits(key, alg)
+            return key
         converted = _asymmetric(key)
     except KeyturnError as error:
         raise translate(error) from None
     public = converted.public_key if isinstance(converted, SigningKey) else converted
+    _check_fits(public, alg)
     return public if kid is None else public.with_kid(kid)
+
+
+def _check_fits(key: VerifyingKey | HmacKey, alg: str) -> None:
+    """As PyJWT: a key of the wrong type or size for the token's algorithm is a key error."""
+    if alg not in key.algorithms:
+        raise InvalidKeyError(f"this key cannot verify {alg} tokens")

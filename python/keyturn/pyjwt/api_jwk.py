@@ -10,11 +10,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from keyturn._core import HmacKey, SigningKey, VerifyingKey
 from keyturn.errors import KeyturnError
+from keyturn.pyjwt._keys import SUPPORTED_ALGORITHMS
 from keyturn.pyjwt.exceptions import InvalidKeyError, PyJWKError, PyJWKSetError, PyJWTError
 
 __all__ = ["PyJWK", "PyJWKSet"]
@@ -30,6 +31,29 @@ _DEFAULT_ALGORITHM = {
     ("EC", "P-384"): "ES384",
     ("EC", "P-521"): "ES512",
 }
+
+
+def _declared_algorithm(jwk: Mapping[str, Any]) -> str | None:
+    alg = jwk.get("alg")
+    return alg if isinstance(alg, str) else None
+
+
+def _default_algorithm(jwk: Mapping[str, Any]) -> str:
+    """As PyJWT: an unknown ``kty`` or curve is a key error, checked before the algorithm."""
+    kty = jwk.get("kty")
+    if kty is None:
+        raise InvalidKeyError("kty is not found")
+    if kty in ("oct", "RSA"):
+        return _DEFAULT_ALGORITHM[(kty, None)]
+    if kty not in ("EC", "OKP"):
+        raise InvalidKeyError(f"Unsupported kty: {kty!r}")
+    crv = jwk.get("crv")
+    if crv is None:
+        raise InvalidKeyError("crv is not found")
+    found = _DEFAULT_ALGORITHM.get((kty, crv))
+    if found is None:
+        raise InvalidKeyError(f"Unsupported crv: {crv!r}")
+    return found
 
 
 def _oct_secret(jwk: Mapping[str, Any]) -> HmacKey:
@@ -60,15 +84,10 @@ class PyJWK:
         if not isinstance(jwk_data, Mapping):
             raise InvalidKeyError("a JWK must be a JSON object")
         self._jwk_data = dict(jwk_data)
-        kty = jwk_data.get("kty")
-        if kty is None:
-            raise InvalidKeyError("kty is not found")
-        if not algorithm:
-            alg = jwk_data.get("alg")
-            crv = None if kty in ("oct", "RSA") else jwk_data.get("crv")
-            algorithm = alg if isinstance(alg, str) else _DEFAULT_ALGORITHM.get((kty, crv))
-        if algorithm is None:
-            raise PyJWKError(f"Unable to find an algorithm for key of type {kty!r}")
+        default = _default_algorithm(jwk_data)  # checks kty and crv first, as PyJWT does
+        algorithm = algorithm or _declared_algorithm(jwk_data) or default
+        if algorithm not in SUPPORTED_ALGORITHMS:
+            raise PyJWKError(f"Unable to find an algorithm for key: {algorithm!r} is not supported")
         self.algorithm_name: str = algorithm
         try:
             self.key: KeyturnKey = _keyturn_key(jwk_data)
@@ -134,6 +153,12 @@ class PyJWKSet:
     @staticmethod
     def from_json(data: str) -> PyJWKSet:
         return PyJWKSet.from_dict(json.loads(data))
+
+    def __iter__(self) -> Iterator[PyJWK]:
+        return iter(self.keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
     def __getitem__(self, kid: str) -> PyJWK:
         for key in self.keys:

@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from keyturn import _core
-from keyturn.errors import InvalidAudience, KeyturnError
+from keyturn.errors import AlgorithmNotAllowed, InvalidAudience, KeyturnError
 from keyturn.pyjwt import _keys
+from keyturn.pyjwt._keys import SUPPORTED_ALGORITHMS
 from keyturn.pyjwt.api_jwk import PyJWK
 from keyturn.pyjwt.api_jws import get_unverified_header, token_bytes
 from keyturn.pyjwt.exceptions import (
@@ -32,6 +33,7 @@ from keyturn.pyjwt.exceptions import (
     InvalidIssuedAtError,
     InvalidIssuerError,
     InvalidJTIError,
+    InvalidKeyError,
     InvalidOptionError,
     InvalidSubjectError,
     InvalidTokenError,
@@ -41,24 +43,6 @@ from keyturn.pyjwt.exceptions import (
 from keyturn.pyjwt.warnings import RemovedInPyjwt3Warning
 
 __all__ = ["SUPPORTED_ALGORITHMS", "PyJWT", "decode", "decode_complete", "encode"]
-
-#: What the shim hands to the core. RS*/PS*/ES* go through the same path as EdDSA (PEM, OpenSSH,
-#: cryptography objects, JWKs); until the core supports them it refuses them (see the guide).
-SUPPORTED_ALGORITHMS = (
-    "EdDSA",
-    "Ed25519",
-    "HS256",
-    "HS384",
-    "HS512",
-    "RS256",
-    "RS384",
-    "RS512",
-    "PS256",
-    "PS384",
-    "PS512",
-    "ES256",
-    "ES384",
-)
 
 _DEFAULT_OPTIONS: dict[str, Any] = {
     "verify_signature": True,
@@ -293,6 +277,8 @@ class PyJWT:
         header = _json_claims(header, json_encoder)
         try:
             return _core.encode(body, _keys.signing_key(key, alg), alg=alg, headers=header)
+        except AlgorithmNotAllowed as error:  # e.g. a P-384 key for ES256: PyJWT's key error
+            raise InvalidKeyError(f"the key does not fit {alg}: {error}") from None
         except KeyturnError as error:
             raise translate(error) from None
 

@@ -221,6 +221,13 @@ _MESSAGES: dict[tuple[type[PyJWTError], str | None], str] = {
 }
 
 
+# PyJWT's wording for the core's payload refusals, which its users match on ("Invalid payload").
+_PAYLOAD_MESSAGES = {
+    "payload is not a JSON object": "Invalid payload string: must be a json object",
+    "payload is not valid UTF-8 JSON": "Invalid payload string: not valid UTF-8 JSON",
+}
+
+
 def translate(error: KeyturnError) -> PyJWTError:
     """The PyJWT-named twin of a keyturn error; its ``.code`` keeps the core's precise reason."""
     if isinstance(error, PyJWTError):
@@ -235,7 +242,7 @@ def translate(error: KeyturnError) -> PyJWTError:
         if found is not None:
             target = found
             break
-    message = _MESSAGES.get((target, error.claim), str(error))
+    message = _MESSAGES.get((target, error.claim)) or _PAYLOAD_MESSAGES.get(str(error), str(error))
     translated = target(message, claim=error.claim)
     translated.code = error.code  # e.g. key_unknown survives as the code of InvalidSignatureError
     return translated

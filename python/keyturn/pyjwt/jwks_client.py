@@ -15,7 +15,7 @@ from keyturn.errors import ConfigurationError, JWKSError
 from keyturn.jwks import RemoteJWKS
 from keyturn.pyjwt.api_jwk import PyJWK, PyJWKSet
 from keyturn.pyjwt.api_jws import get_unverified_header
-from keyturn.pyjwt.exceptions import PyJWKClientConnectionError, PyJWKClientError, translate
+from keyturn.pyjwt.exceptions import PyJWKClientConnectionError, PyJWKClientError
 
 __all__ = ["PyJWKClient"]
 
@@ -49,9 +49,9 @@ class PyJWKClient:
                 ssl_context=ssl_context,
             )
         except JWKSError as error:  # a URL RemoteJWKS refuses (not https, not loopback http)
+            raise PyJWKClientError(f"Invalid JWKS URI scheme or host: {error}") from None
+        except ConfigurationError as error:  # lifespan, timeout or cooldown out of range
             raise PyJWKClientError(str(error)) from None
-        except ConfigurationError as error:
-            raise translate(error) from None
 
     def get_signing_keys(self, refresh: bool = False) -> list[PyJWK]:
         try:

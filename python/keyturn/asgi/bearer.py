@@ -1,0 +1,110 @@
+"""The bearer-token middleware: verify ``Authorization: Bearer`` before the wrapped app runs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from keyturn.asgi._http import NO_STORE, ASGIApp, Receive, Request, Scope, Send, logger, respond
+from keyturn.errors import ConfigurationError, JWKSError, StoreError, TokenError
+
+
+class AccessVerifier(Protocol):
+    """What the middleware needs from a :class:`keyturn.Verifier`."""
+
+    async def averify(self, token: str) -> dict[str, Any]: ...
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    token = token.strip()
+    return token if scheme.lower() == "bearer" and token else None
+
+
+def _www_authenticate(realm: str, error: TokenError | None) -> tuple[bytes, bytes]:
+    # RFC 6750 §3.1: no error attribute when the request carried no token at all.
+    value = f'Bearer realm="{realm}"'
+    if error is not None:
+        value += f', error="invalid_token", error_description="{error.code}"'
+    return (b"www-authenticate", value.encode())
+
+
+async def verify_bearer(
+    request: Request, verifier: AccessVerifier
+) -> tuple[dict[str, Any] | None, TokenError | None]:
+    token = bearer_token(request)
+    if token is None:
+        return None, None
+    try:
+        return await verifier.averify(token), None
+    except TokenError as error:
+        return None, error
+
+
+async def unauthorized(send: Send, realm: str, error: TokenError | None) -> None:
+    body = {"error": "invalid_token", "error_description": error.code if error else "missing"}
+    await respond(send, 401, body, [_www_authenticate(realm, error)])
+
+
+def _public_prefix(prefix: object) -> str:
+    """A ``public`` entry without its trailing slash; ``"/"`` stays the root (``"" + "/"`` would
+    otherwise be a prefix of every path and silently switch authentication off)."""
+    if not isinstance(prefix, str) or not prefix.startswith("/"):
+        raise ConfigurationError(f"public paths must be strings starting with '/', not {prefix!r}")
+    return prefix.rstrip("/") or "/"
+
+
+class BearerAuth:
+    """Verify ``Authorization: Bearer`` on every request and put the claims in
+    ``scope["state"]["claims"]`` (``request.state.claims`` in Starlette and FastAPI).
+
+    A missing, expired, forged or malformed token answers 401 with an RFC 6750
+    ``WWW-Authenticate`` header; the wrapped app never sees the request. When the keys (a remote
+    JWKS) or the revocation store cannot be reached, the request is refused with 503. ``public``
+    lists path prefixes that pass through unauthenticated (``"/auth"`` covers ``/auth/...``, not
+    ``/authx``); ``"/"`` is the root path alone, never "everything" (to make every path public,
+    do not wrap the app).
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        verifier: AccessVerifier,
+        *,
+        realm: str = "api",
+        public: Sequence[str] = (),
+    ) -> None:
+        if '"' in realm or "\\" in realm:
+            raise ValueError("realm must not contain quotes or backslashes")
+        self.app = app
+        self.verifier = verifier
+        self.realm = realm
+        self.public = tuple(_public_prefix(prefix) for prefix in public)
+
+    def _is_public(self, path: str) -> bool:
+        return any(
+            path == prefix or (prefix != "/" and path.startswith(prefix + "/"))
+            for prefix in self.public
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket") or self._is_public(scope.get("path", "")):
+            await self.app(scope, receive, send)
+            return
+        try:
+            claims, error = await verify_bearer(Request.of(scope), self.verifier)
+        except (JWKSError, StoreError) as unavailable:
+            # Keys or revocations cannot be consulted: fail closed, and say it is temporary.
+            logger.warning("bearer verification unavailable: %s", unavailable.code)
+            if scope["type"] == "http":
+                await respond(send, 503, {"error": "temporarily_unavailable"}, NO_STORE)
+            else:
+                await send({"type": "websocket.close", "code": 1011})
+            return
+        if claims is not None:
+            state = {**scope.get("state", {}), "claims": claims}
+            await self.app({**scope, "state": state}, receive, send)
+        elif scope["type"] == "http":
+            await unauthorized(send, self.realm, error)
+        else:
+            await send({"type": "websocket.close", "code": 1008})
