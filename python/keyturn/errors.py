@@ -14,6 +14,7 @@ __all__ = [
     "ConfigurationError",
     "ExpiredRefresh",
     "ExpiredToken",
+    "GrantError",
     "InvalidAudience",
     "InvalidClaim",
     "InvalidIssuer",
@@ -24,9 +25,11 @@ __all__ = [
     "JWKSError",
     "KeyringError",
     "KeyturnError",
+    "LoginError",
     "MalformedToken",
     "MissingClaim",
     "NotYetValid",
+    "ProviderError",
     "RefreshError",
     "ReplayedRefresh",
     "RevokedRefresh",
@@ -204,3 +207,86 @@ class RevokedRefresh(RefreshError):
     """The refresh token's family was revoked (logout, device revocation or an earlier replay)."""
 
     code = "refresh_revoked"
+
+
+# --- identity providers --------------------------------------------------------------------------
+
+#: RFC 6749 §5.2: an ``error`` value is printable ASCII without ``"`` and ``\\``.
+_PROVIDER_CODE_MAX = 64
+
+
+def provider_code(value: object) -> str:
+    """An ``error`` value from a provider, kept only if it is a well-formed RFC 6749 code.
+
+    It came over the network: anything else (too long, control characters) is not repeated.
+    """
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= _PROVIDER_CODE_MAX
+        and all(" " <= c <= "~" and c not in '"\\' for c in value)
+    ):
+        return value
+    return "unrecognised"
+
+
+class _ProviderAnswer(KeyturnError):
+    """A refusal that carries the provider's own ``error`` code beside keyturn's stable ``code``."""
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        claim: str | None = None,
+        code: str | None = None,
+        provider_code: str | None = None,
+    ) -> None:
+        super().__init__(message, claim=claim, code=code)
+        self.provider_code = provider_code
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (
+            _rebuild_answer,
+            (self.__class__, str(self), self.claim, self.code, self.provider_code),
+        )
+
+
+def _rebuild_answer(
+    cls: type[_ProviderAnswer],
+    message: str,
+    claim: str | None,
+    code: str | None,
+    provider: str | None,
+) -> _ProviderAnswer:
+    return cls(message, claim=claim, code=code, provider_code=provider)
+
+
+class ProviderError(_ProviderAnswer):
+    """An identity provider could not be reached or answered something unusable.
+
+    Codes: ``provider_unavailable`` (no complete, bounded answer: refused connection, timeout,
+    oversized body, redirect, an unexpected HTTP status), ``provider_response_invalid`` (an answer
+    that is not the JSON object the protocol requires, or lacks a member it must have),
+    ``userinfo_subject_mismatch`` (userinfo describes another ``sub`` than the id_token).
+    """
+
+    code = "provider_error"
+
+
+class GrantError(ProviderError):
+    """The provider refused the request with an OAuth error (RFC 6749 §5.2, RFC 7009, RFC 8628);
+    ``provider_code`` is the provider's ``error`` (``invalid_grant``, ``invalid_client``, ...)."""
+
+    code = "grant_refused"
+
+
+class LoginError(_ProviderAnswer):
+    """A sign-in could not be completed.
+
+    Codes: ``login_state_invalid`` (no pending login has this ``state`` for this browser: forged,
+    reused or from another browser), ``login_state_expired``, ``login_denied`` (the provider
+    answered with an error; ``provider_code`` is its ``error``, e.g. ``access_denied``),
+    ``login_response_invalid`` (a callback that is neither a code nor an error, or names another
+    issuer), ``login_expired`` (a device code ran out), ``login_cancelled``.
+    """
+
+    code = "login_failed"
