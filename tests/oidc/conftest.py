@@ -171,6 +171,7 @@ class Answer:
     body: bytes = b"{}"
     content_type: str = "application/json"
     drip: float = 0.0  # seconds between body bytes
+    delay: float = 0.0  # seconds before the status line
 
 
 @dataclass
@@ -179,6 +180,7 @@ class Seen:
     path: str
     headers: dict[str, str]
     form: dict[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it arrived
 
 
 @dataclass
@@ -244,6 +246,7 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?", 1)[0]
         seen = Seen(self.command, path, dict(self.headers.items()), dict(parse_qsl(raw)))
         answer = self.server.scripted.next_answer(seen)
+        time.sleep(answer.delay)
         with contextlib.suppress(OSError):
             self.send_response(answer.status)
             self.send_header("Content-Type", answer.content_type)
