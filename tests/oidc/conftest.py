@@ -26,8 +26,22 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+import uvicorn
 
-from keyturn import SigningKey
+from keyturn import (
+    ClientSecretBasic,
+    Issuer,
+    Keyring,
+    Login,
+    OAuthClient,
+    RelyingParty,
+    SigningKey,
+    SQLiteLoginStates,
+    SQLiteStore,
+    TokenService,
+    Verifier,
+)
+from keyturn.asgi import login_endpoints, refresh_endpoints
 
 STARTUP_SECONDS = 90  # a loaded 2-core machine imports Flask slowly
 REDIRECT_URI = "http://127.0.0.1:9/auth/callback"  # never contacted: tests read the Location
@@ -125,14 +139,16 @@ def nanoidp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Provider]:
         yield Provider(issuer)
 
 
-def nanoidp_sign_in(browser: httpx.Client, url: str) -> dict[str, str]:
+def nanoidp_sign_in(
+    browser: httpx.Client, url: str, redirect_uri: str = REDIRECT_URI
+) -> dict[str, str]:
     """Do what a user does at nanoidp's login page; the callback's query parameters."""
     page = browser.get(url)
     assert page.status_code == 200, page.text[:500]
     match = re.search(r'name="transaction_id" value="([^"]+)"', page.text)
     assert match, page.text[:500]
     form = {"transaction_id": match.group(1), "username": NANO_USER, "password": NANO_PASSWORD}
-    return callback_params(browser.post(str(page.url), data=form))
+    return callback_params(browser.post(str(page.url), data=form), redirect_uri)
 
 
 # --- oidc-provider-mock ---------------------------------------------------------------------------
@@ -155,10 +171,10 @@ def mock_sign_in(url: str, sub: str, *, deny: bool = False) -> dict[str, str]:
         return callback_params(browser.post(url, data=form))
 
 
-def callback_params(response: httpx.Response) -> dict[str, str]:
+def callback_params(response: httpx.Response, redirect_uri: str = REDIRECT_URI) -> dict[str, str]:
     assert response.status_code in (302, 303), (response.status_code, response.text[:500])
     location = response.headers["location"]
-    assert location.startswith(REDIRECT_URI), location
+    assert location.startswith(redirect_uri + "?"), location
     return dict(parse_qsl(urlsplit(location).query, keep_blank_values=True))
 
 
@@ -285,3 +301,65 @@ def scripted() -> Iterator[Scripted]:
     yield provider
     httpd.shutdown()
     httpd.server_close()
+
+
+# --- a keyturn site with sign-in, served by uvicorn -----------------------------------------------
+
+
+@dataclass
+class Site:
+    url: str
+    party: RelyingParty
+    service: TokenService
+    verifier: Verifier
+    mapped: list[str] = field(default_factory=list)  # subjects map_user was called with
+
+
+async def _home(scope: Any, receive: Any, send: Any) -> None:
+    body = b"<html><body><h1 id='home'>home</h1></body></html>"
+    headers = [(b"content-type", b"text/html"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def site(nanoidp: Provider, tmp_path: Path) -> Iterator[Site]:
+    """``keyturn serve``'s composition: login + refresh endpoints in front of an app, signing
+    users in at nanoidp (client_secret_basic), pairs stored in SQLite."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    ring = Keyring.generate()
+    issuer = Issuer(ring, issuer=url, audience="site", ttl=600)
+    service = TokenService(issuer, store=SQLiteStore(str(tmp_path / "site.db")))
+    client = OAuthClient.discover(nanoidp.issuer, ClientSecretBasic(*NANO_BASIC))
+    party = RelyingParty(
+        client,
+        redirect_uri=url + "/auth/callback",
+        states=SQLiteLoginStates(tmp_path / "logins.db"),
+        scope="openid email",
+    )
+    built = Site(url, party, service, issuer.verifier())
+
+    def map_user(login: Login) -> str:
+        built.mapped.append(login.subject)
+        return f"local-{login.subject}"
+
+    app = login_endpoints(
+        party,
+        service,
+        map_user=map_user,
+        app=refresh_endpoints(service, verifier=built.verifier, app=_home),
+    )
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.01)
+    yield built
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    service.close()
