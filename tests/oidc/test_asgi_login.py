@@ -106,7 +106,7 @@ def test_refused_callback_issues_nothing(
 def test_repeated_query_parameter_is_refused(site: Site) -> None:
     url, name, value = start(site)
     params = sign_in_at_provider(site, url)
-    query = urlencode(list(params.items()) + [("code", "injected")])
+    query = urlencode([*params.items(), ("code", "injected")])
     refused = httpx.get(f"{site.url}/auth/callback?{query}", headers={"cookie": f"{name}={value}"})
     assert refused.status_code == 400
     assert refused.json() == {"error": "login_response_invalid"}
@@ -137,6 +137,3 @@ def test_only_get(site: Site) -> None:
     response = httpx.post(f"{site.url}/auth/login")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
-
-
-
