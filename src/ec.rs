@@ -88,6 +88,7 @@ impl Curve {
 pub struct EcPublic {
     pub curve: Curve,
     point: Vec<u8>,
+    spki: Vec<u8>,
     parsed: ParsedPublicKey,
 }
 
@@ -118,9 +119,13 @@ impl EcPublic {
                 format!("EC public key is not a point on {}", curve.name()),
             )
         })?;
+        let spki = parsed
+            .as_der()
+            .map_err(|_| Error::key("ec_point_invalid", "EC public key cannot be encoded"))?;
         Ok(EcPublic {
             curve,
             point: point.to_vec(),
+            spki: spki.as_ref().to_vec(),
             parsed,
         })
     }
@@ -130,11 +135,8 @@ impl EcPublic {
         &self.point
     }
 
-    pub fn spki(&self) -> Vec<u8> {
-        self.parsed
-            .as_der()
-            .map(|d| d.as_ref().to_vec())
-            .expect("a parsed EC key serializes")
+    pub fn spki(&self) -> &[u8] {
+        &self.spki
     }
 
     /// `(x, y)` in base64url, the JWK and RFC 7638 forms.
@@ -159,10 +161,13 @@ impl PartialEq for EcPublic {
     }
 }
 
-/// An EC private key; aws-lc zeroizes it on drop.
+/// An EC private key; aws-lc zeroizes it on drop, and the encodings kept for export are zeroized
+/// too. They are made at import, so exporting cannot fail later.
 pub struct EcPrivate {
     pair: EcdsaKeyPair,
     pub public: Arc<EcPublic>,
+    pkcs8: Zeroizing<Vec<u8>>,
+    d: Zeroizing<String>,
 }
 
 fn rejected(what: &'static str) -> Error {
@@ -172,9 +177,20 @@ fn rejected(what: &'static str) -> Error {
 impl EcPrivate {
     fn from_pair(curve: Curve, pair: EcdsaKeyPair) -> Result<Self> {
         let public = EcPublic::from_point(curve, pair.public_key().as_ref())?;
+        EcPrivate::with_public(pair, public)
+    }
+
+    fn with_public(pair: EcdsaKeyPair, public: EcPublic) -> Result<Self> {
+        let unusable = || Error::key("key_encoding_invalid", "EC private key cannot be exported");
+        let pkcs8 = Zeroizing::new(pair.to_pkcs8v1().map_err(|_| unusable())?.as_ref().to_vec());
+        let d: EcPrivateKeyBin<'static> =
+            pair.private_key().as_be_bytes().map_err(|_| unusable())?;
+        let d = Zeroizing::new(b64::encode(d.as_ref()));
         Ok(EcPrivate {
             pair,
             public: Arc::new(public),
+            pkcs8,
+            d,
         })
     }
 
@@ -219,10 +235,7 @@ impl EcPrivate {
         }
         let pair = EcdsaKeyPair::from_private_key_and_public_key(curve.signing(), d, &public.point)
             .map_err(|_| Error::key("key_pair_mismatch", "JWK d does not match its x and y"))?;
-        Ok(EcPrivate {
-            pair,
-            public: Arc::new(public),
-        })
+        EcPrivate::with_public(pair, public)
     }
 
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
@@ -232,19 +245,13 @@ impl EcPrivate {
             .map_err(|_| Error::config("ECDSA signing failed"))
     }
 
-    pub fn pkcs8(&self) -> Zeroizing<Vec<u8>> {
-        let der = self.pair.to_pkcs8v1().expect("an EC key serializes");
-        Zeroizing::new(der.as_ref().to_vec())
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
     }
 
     /// The private scalar `d`, field-size octets in base64url.
-    pub fn private_member(&self) -> Zeroizing<String> {
-        let d: EcPrivateKeyBin<'static> = self
-            .pair
-            .private_key()
-            .as_be_bytes()
-            .expect("an EC key serializes");
-        Zeroizing::new(b64::encode(d.as_ref()))
+    pub fn private_member(&self) -> &str {
+        &self.d
     }
 }
 
@@ -260,7 +267,7 @@ mod tests {
             assert_eq!(signature.len(), 2 * curve.field_len());
             assert!(key.public.verify(b"msg", &signature));
             assert!(!key.public.verify(b"msh", &signature));
-            let again = EcPrivate::from_pkcs8(curve, &key.pkcs8()).unwrap();
+            let again = EcPrivate::from_pkcs8(curve, key.pkcs8()).unwrap();
             assert!(again.public == key.public);
         }
     }

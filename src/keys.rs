@@ -91,8 +91,8 @@ impl PublicMaterial {
     pub fn spki(&self) -> Vec<u8> {
         match self {
             PublicMaterial::Ed25519(k) => [&SPKI_PREFIX[..], k.as_bytes()].concat(),
-            PublicMaterial::Rsa(k) => k.spki(),
-            PublicMaterial::Ec(k) => k.spki(),
+            PublicMaterial::Rsa(k) => k.spki().to_vec(),
+            PublicMaterial::Ec(k) => k.spki().to_vec(),
         }
     }
 }
@@ -646,10 +646,10 @@ impl PrivateKey {
                 PrivateMaterial::Rsa(k) => {
                     let names = ["d", "p", "q", "dp", "dq", "qi"];
                     for (name, value) in names.into_iter().zip(k.private_members()) {
-                        jwk.set(name, Json::Str(value));
+                        jwk.set(name, Json::Str(value.clone()));
                     }
                 }
-                PrivateMaterial::Ec(k) => jwk.set("d", Json::Str(k.private_member().to_string())),
+                PrivateMaterial::Ec(k) => jwk.set("d", Json::Str(k.private_member().into())),
             }
         }
         jwk
@@ -661,8 +661,8 @@ impl PrivateKey {
             PrivateMaterial::Ed25519(k) => {
                 Zeroizing::new([&PKCS8_PREFIX[..], k.as_bytes()].concat())
             }
-            PrivateMaterial::Rsa(k) => k.pkcs8(),
-            PrivateMaterial::Ec(k) => k.pkcs8(),
+            PrivateMaterial::Rsa(k) => Zeroizing::new(k.pkcs8().to_vec()),
+            PrivateMaterial::Ec(k) => Zeroizing::new(k.pkcs8().to_vec()),
         };
         Zeroizing::new(pem_block("PRIVATE KEY", &der))
     }

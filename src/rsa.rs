@@ -68,6 +68,7 @@ pub struct RsaPublic {
     e: Vec<u8>,
     bits: usize,
     pkcs1: Vec<u8>,
+    spki: Vec<u8>,
     parsed: Vec<(Alg, ParsedPublicKey)>,
 }
 
@@ -125,6 +126,7 @@ impl RsaPublic {
             e: e.to_vec(),
             bits,
             pkcs1,
+            spki: spki.as_ref().to_vec(),
             parsed,
         };
         Ok((key, algs))
@@ -146,12 +148,8 @@ impl RsaPublic {
         &self.pkcs1
     }
 
-    pub fn spki(&self) -> Vec<u8> {
-        self.parsed[0]
-            .1
-            .as_der()
-            .map(|d| d.as_ref().to_vec())
-            .expect("a parsed RSA key serializes")
+    pub fn spki(&self) -> &[u8] {
+        &self.spki
     }
 
     /// `(n, e)` as minimal Base64urlUInt, the JWK and RFC 7638 forms.
@@ -173,11 +171,15 @@ impl PartialEq for RsaPublic {
     }
 }
 
-/// An RSA private key of at least 2048 bits; aws-lc zeroizes it on drop.
+/// An RSA private key of at least 2048 bits; aws-lc zeroizes it on drop, and the encodings kept
+/// for export are zeroized too. They are made at import, so exporting cannot fail later.
 pub struct RsaPrivate {
     pair: RsaKeyPair,
     pub public: Arc<RsaPublic>,
     pub algs: AlgSet,
+    pkcs8: Zeroizing<Vec<u8>>,
+    /// d, p, q, dp, dq, qi in base64url (RFC 7518 §6.3.2).
+    members: Zeroizing<Vec<String>>,
 }
 
 fn rejected(what: &'static str) -> Error {
@@ -188,10 +190,18 @@ impl RsaPrivate {
     fn from_pair(pair: RsaKeyPair) -> Result<Self> {
         // Signing keys keep the full minimum, whatever a verifier may opt into.
         let (public, algs) = RsaPublic::from_pkcs1(pair.public_key().as_ref(), MIN_BITS)?;
+        let unusable = || Error::key("key_encoding_invalid", "RSA private key cannot be exported");
+        let der: Pkcs8V1Der<'static> = pair.as_der().map_err(|_| unusable())?;
+        let pkcs8 = Zeroizing::new(der.as_ref().to_vec());
+        let inner = der::pkcs8(&pkcs8).ok_or_else(unusable)?.key;
+        let fields = der::rsa_private(inner).ok_or_else(unusable)?;
+        let members = Zeroizing::new(fields[2..].iter().map(|f| b64::encode(f)).collect());
         Ok(RsaPrivate {
             pair,
             public: Arc::new(public),
             algs,
+            pkcs8,
+            members,
         })
     }
 
@@ -256,17 +266,13 @@ impl RsaPrivate {
         Ok(out)
     }
 
-    pub fn pkcs8(&self) -> Zeroizing<Vec<u8>> {
-        let der: Pkcs8V1Der<'static> = self.pair.as_der().expect("an RSA key serializes");
-        Zeroizing::new(der.as_ref().to_vec())
+    pub fn pkcs8(&self) -> &[u8] {
+        &self.pkcs8
     }
 
-    /// The private JWK members d, p, q, dp, dq, qi (RFC 7518 §6.3.2), read from its PKCS#8.
-    pub fn private_members(&self) -> [String; 6] {
-        let pkcs8 = self.pkcs8();
-        let inner = der::pkcs8(&pkcs8).expect("aws-lc writes PKCS#8").key;
-        let fields = der::rsa_private(inner).expect("aws-lc writes a two-prime RSAPrivateKey");
-        std::array::from_fn(|i| b64::encode(fields[i + 2]))
+    /// The private JWK members d, p, q, dp, dq, qi (RFC 7518 §6.3.2).
+    pub fn private_members(&self) -> &[String] {
+        &self.members
     }
 }
 
@@ -314,7 +320,7 @@ mod tests {
         let padded = [&[0u8][..], &n].concat();
         let (again, _) = RsaPublic::new(&padded, &[&[0u8][..], &e].concat(), 2048).unwrap();
         assert!(again == *key.public);
-        let from_pkcs8 = RsaPrivate::from_pkcs8(&key.pkcs8()).unwrap();
+        let from_pkcs8 = RsaPrivate::from_pkcs8(key.pkcs8()).unwrap();
         assert!(from_pkcs8.public == key.public);
     }
 

@@ -127,3 +127,42 @@ def test_pkcs1_public_pem(theirs: dict[str, Any]) -> None:
     assert key.kty == "RSA"
     assert key.algorithms == ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512")
     assert key.to_pem() == _public_pem(theirs["RS256"])
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_joserfc_both_ways(ours: dict[str, kt.SigningKey], alg: str) -> None:
+    from joserfc import jws as joserfc_jws
+    from joserfc.jwk import ECKey, RSAKey
+
+    key_class = ECKey if alg.startswith("ES") else RSAKey
+    # Ours verified by joserfc, through our exported public JWK.
+    key = ours[alg]
+    token = kt.encode(CLAIMS, key)
+    theirs_public = key_class.import_key(key.public_key.to_jwk())
+    verified = joserfc_jws.deserialize_compact(token, theirs_public, algorithms=[alg])
+    assert json.loads(verified.payload) == CLAIMS
+    # Theirs verified by us, through joserfc's exported JWK.
+    crv = {"ES256": "P-256", "ES384": "P-384", "ES512": "P-521"}.get(alg)
+    generated = key_class.generate_key(crv if crv else 2048, private=True)
+    signed = joserfc_jws.serialize_compact(
+        {"alg": alg}, json.dumps(CLAIMS).encode(), generated, algorithms=[alg]
+    )
+    public = kt.VerifyingKey.from_jwk(generated.as_dict(private=False))
+    assert kt.decode(signed, public, algorithms=[alg]) == CLAIMS
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES256"])
+def test_verify_many_answers_like_verify(ours: dict[str, kt.SigningKey], alg: str) -> None:
+    key = ours[alg]
+    verifier = kt.Verifier(key.public_key, issuer=None, audience=None, algorithms=[alg])
+    good = kt.encode({**CLAIMS, "exp": 4_000_000_000}, key)
+    head, payload, signature = good.split(".")
+    forged = f"{head}.{payload}.{signature[:-4]}AAAA"
+    tokens = [good, forged] * 40  # above the parallel threshold
+    results = verifier.verify_many(tokens)
+    for token, result in zip(tokens, results, strict=True):
+        if token == good:
+            assert result == verifier.verify(token)
+        else:
+            assert isinstance(result, kt.InvalidSignature)
+            assert result.code == "signature_invalid"

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import keyturn as kt
 
@@ -159,3 +161,36 @@ def test_an_rsa_or_ec_public_key_is_never_an_hmac_secret(make: Any) -> None:
             kt.HmacKey(secret)
         assert type(info.value) is kt.InvalidKey
         assert info.value.code == "key_invalid"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner),
+    max_leaves=12,
+)
+_MEMBERS = st.sampled_from(["kty", "crv", "n", "e", "x", "y", "d", "p", "q", "alg", "use", "kid"])
+_VALUES = st.sampled_from(["RSA", "EC", "OKP", "P-256", "P-521", "AQAB", "AA", "", "RS256"]) | _JSON
+
+
+@settings(max_examples=300, deadline=None)
+@given(jwk=st.dictionaries(_MEMBERS, _VALUES, max_size=8), der=st.binary(max_size=300))
+def test_arbitrary_key_input_is_refused_as_invalid_key_never_a_crash(
+    jwk: dict[str, Any], der: bytes
+) -> None:
+    """Every import entry point answers arbitrary input with a key or InvalidKey (no panic
+    crosses the FFI: a Rust panic would surface as pyo3's PanicException, a BaseException)."""
+    for load in (
+        lambda: kt.VerifyingKey.from_jwk(jwk),
+        lambda: kt.SigningKey.from_jwk(jwk),
+        lambda: kt.VerifyingKey.from_der(der),
+        lambda: kt.SigningKey.from_der(der),
+        lambda: kt.VerifyingKey.from_pem(
+            b"-----BEGIN PUBLIC KEY-----\n"
+            + base64.b64encode(der)
+            + b"\n-----END PUBLIC KEY-----\n"
+        ),
+    ):
+        try:
+            load()
+        except kt.InvalidKey as error:
+            assert error.code.startswith(("key_", "rsa_", "ec_"))
