@@ -41,7 +41,8 @@ section "stubtest keyturn._core"
 section "actionlint + shellcheck"
 # actionlint also runs shellcheck over every workflow `run:` block.
 "$venv/bin/actionlint" -shellcheck "$venv/bin/shellcheck" .github/workflows/*.yml
-"$venv/bin/shellcheck" -x .ci/run scripts/test.sh scripts/lib.sh scripts/fetch-vectors.sh
+"$venv/bin/shellcheck" -x .ci/run scripts/test.sh scripts/lib.sh scripts/fetch-vectors.sh \
+    scripts/wheels.sh scripts/wheel-lib.sh scripts/qemu-arm64.sh scripts/freethreaded.sh
 
 section "pytest tests/"
 run_pytest "$py" tests

@@ -2,6 +2,12 @@
 
 Connections are autocommit (``isolation_level=None``: each store opens its own transactions) and
 in WAL mode, so readers never block the writer; each is prepared (schema) when it opens.
+
+Writers in one process queue on a lock per database file (``write_lock``) before ``BEGIN
+IMMEDIATE``. Without it they meet at SQLite's busy handler, which polls with sleeps that grow to
+100 ms: under contention a writer can sleep long after the lock came free, which was the soak's
+p99 (hundreds of ms). A thread waiting on a ``threading.Lock`` wakes the moment it is released.
+The busy timeout stays, for writers in other processes.
 """
 
 from __future__ import annotations
@@ -13,7 +19,18 @@ from collections.abc import Callable
 
 from keyturn.errors import ConfigurationError
 
-__all__ = ["ThreadConnections"]
+__all__ = ["ThreadConnections", "write_lock"]
+
+_write_locks: dict[str, threading.Lock] = {}
+_write_locks_guard = threading.Lock()
+
+
+def write_lock(path: str) -> threading.Lock:
+    """The process-wide lock for writing to the database file at ``path`` (every store opened on
+    the same file, by any spelling of its path, shares it)."""
+    key = os.path.realpath(path)
+    with _write_locks_guard:
+        return _write_locks.setdefault(key, threading.Lock())
 
 
 class ThreadConnections:
@@ -33,6 +50,7 @@ class ThreadConnections:
             # Each connection to :memory: would be its own empty database.
             raise ConfigurationError(f"{owner} needs a file path (use {for_tests} for tests)")
         self._timeout = timeout
+        self.write_lock = write_lock(self.path)
         self._prepare = prepare
         self._local = threading.local()
         self._lock = threading.Lock()

@@ -79,13 +79,21 @@ def _not_a_keyring(path: str) -> CommandError | None:
     return None
 
 
+def keyring_error(path: str, error: KeyturnError) -> CommandError:
+    """What the file is, if it is not a keyring; otherwise the keyring's error, naming the file."""
+    message = str(error)
+    return _not_a_keyring(path) or CommandError(
+        message if path in message else f"{path}: {message}"
+    )
+
+
 def load_keyring(path: str) -> Keyring:
     try:
         return Keyring.load(path)
     except FileNotFoundError:
         raise missing_keyring(path) from None
     except KeyturnError as error:
-        raise _not_a_keyring(path) or CommandError(f"{path}: {error}") from None
+        raise keyring_error(path, error) from None
 
 
 _STORE_SCHEMES = "a SQLite file path, sqlite:///PATH, postgresql://, redis://, rediss:// or unix://"
@@ -331,6 +339,8 @@ def serve(args: argparse.Namespace) -> None:
         ring = KeyringFile(args.keyring)
     except FileNotFoundError:
         raise missing_keyring(args.keyring) from None
+    except KeyturnError as error:
+        raise keyring_error(args.keyring, error) from None
     issuer = make_issuer(args, ring)
     check_port_free(args.host, args.port)
     service = TokenService(issuer, store=connect_store(args.db))

@@ -188,3 +188,19 @@ def test_serve_startup_line_names_keyring_and_database(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_keyring_errors_name_the_file(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "odd.json").write_text('{"format": 9}')
+    (tmp_path / "odd.json").chmod(0o600)
+    assert error_line(run("keys", "list", "--keyring", "odd.json")) == (
+        "keyturn: error: odd.json: not a keyring file of format 1"
+    )
+
+
+def test_serve_given_a_jwks_says_so(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "jwks.json").write_text('{"keys": []}')
+    assert error_line(run("serve", "--keyring", "jwks.json", "--port", str(dead_port()))) == (
+        "keyturn: error: jwks.json is a JWKS (public keys), not a keyring: verify with "
+        "'keyturn token verify TOKEN --jwks jwks.json'"
+    )

@@ -60,8 +60,7 @@ _DEFAULT_OPTIONS: dict[str, Any] = {
 # Checks keyturn makes whenever it verifies a signature; turning one off is refused.
 _ALWAYS_ON = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud")
 # PyJWT switches these off with verify_signature unless the caller sets them.
-_FOLLOW_SIGNATURE = ("verify_exp", "verify_nbf", "verify_iat", "verify_aud", "verify_iss")
-_FOLLOW_SIGNATURE_ALSO = ("verify_sub", "verify_jti")
+_FOLLOW_SIGNATURE = (*_ALWAYS_ON, "verify_iss", "verify_sub", "verify_jti")
 _TIME_CLAIMS = ("exp", "iat", "nbf")
 _ALGORITHM_UNSET = "__keyturn_algorithm_unset__"
 
@@ -73,7 +72,7 @@ def _merge_options(base: Mapping[str, Any], options: Mapping[str, Any] | None) -
     """PyJWT's merge: without ``verify_signature`` the claim checks default to off."""
     given = dict(options or {})
     if not given.get("verify_signature", True):
-        for name in (*_FOLLOW_SIGNATURE, *_FOLLOW_SIGNATURE_ALSO):
+        for name in _FOLLOW_SIGNATURE:
             given.setdefault(name, False)
     return {**base, **given}
 

@@ -13,13 +13,13 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, Protocol
+from typing import Any, Protocol
 
 from keyturn.errors import ConfigurationError, InvalidRefresh, ReplayedRefresh, StoreError
 from keyturn.refresh import format as token_format
 from keyturn.refresh import rules
 from keyturn.refresh._drive import Flow, adrive, drive
-from keyturn.refresh.records import FamilyRecord, Snapshot, TokenRecord
+from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 from keyturn.refresh.stores.base import AsyncStore, Store
 from keyturn.revocation import Revocations
 
@@ -63,9 +63,17 @@ class DeviceSession:
     last_used_at: float
 
 
-class _Call(NamedTuple):
-    method: str
-    args: tuple[Any, ...]
+#: One store call, as the flows yield it: a function of the store, so mypy checks every call
+#: against both protocols. The sync driver calls it; the async one awaits it or runs it in a thread.
+_Call = Callable[[Store | AsyncStore], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """An access token signed for one rotation; a lost optimistic commit reuses it."""
+
+    access: str = field(repr=False)
+    expires_at: float
 
 
 class _Service:
@@ -89,7 +97,7 @@ class _Service:
         # Optional: logout_all also kills the user's access tokens at once (a subject watermark).
         self._revocations = revocations
         self._issuer = issuer
-        self._store: Any = store
+        self._store = store
         self._native_async = inspect.iscoroutinefunction(store.load)
         if self._native_async and not self._takes_async_stores:
             raise ConfigurationError(
@@ -103,7 +111,7 @@ class _Service:
         self._families = _KnownFamilies()
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store | AsyncStore:
         return self._store
 
     def _issue_pair(
@@ -133,14 +141,15 @@ class _Service:
             head_hash=token.token_hash,
             session_expires_at=session_end,
         )
-        pair = self._pair(family, refresh, token, now)
-        yield _Call("create_family", (family, token))
+        pair = self._pair(self._sign(family, now), refresh, token)
+        yield _create_family(family, token)
         self._families.remember(family)
         return pair
 
     def _rotate(self, refresh: str) -> Flow[_Call, TokenPair]:
         parsed = token_format.parse(refresh)
         known = self._families.get(parsed.family_id)
+        signed: _Signed | None = None
         if known is not None:
             # The common case in one store round trip: assume the token is the live head. If it
             # is not, the store writes nothing, and the token is read and decided on below.
@@ -149,22 +158,28 @@ class _Service:
             rotation = rules.plan_optimistic_rotation(
                 known, parsed.token_hash, successor_hash, now, self._refresh_ttl
             )
-            pair = self._pair(known, successor, rotation.successor, now)
-            if (yield _Call("commit_rotation", (rotation,))):
+            signed = self._sign(known, now)
+            pair = self._pair(signed, successor, rotation.successor)
+            if (yield _commit_rotation(rotation)):
                 return pair
-        return (yield from self._read_and_rotate(parsed))
+        return (yield from self._read_and_rotate(parsed, signed))
 
-    def _read_and_rotate(self, parsed: token_format.ParsedToken) -> Flow[_Call, TokenPair]:
+    def _read_and_rotate(
+        self, parsed: token_format.ParsedToken, signed: _Signed | None
+    ) -> Flow[_Call, TokenPair]:
+        """Decide on a fresh read. An access token already signed for this call (a lost
+        optimistic commit, a lost race) is reused: one rotation signs once. Its claims come from
+        the family's immutable fields, which every read of the family returns unchanged."""
         for _ in range(_MAX_ATTEMPTS):
             now = self._clock()
-            snapshot: Snapshot | None = yield _Call("load", (parsed.token_hash, parsed.family_id))
+            snapshot: Snapshot | None = yield _load(parsed)
             outcome = rules.decide(snapshot, now, self._reuse_grace)
             refused = rules.refusal(outcome)
             if refused is not None:
                 raise refused
             assert snapshot is not None  # refusal() covers the unknown token
             if outcome is rules.Outcome.REPLAY:
-                yield _Call("revoke_family", (snapshot.family.family_id, now))
+                yield _revoke_family(snapshot.family.family_id, now)
                 raise ReplayedRefresh()
             self._families.remember(snapshot.family)
             successor, successor_hash = _next_token(snapshot.family.family_id)
@@ -172,29 +187,30 @@ class _Service:
                 snapshot, outcome, successor_hash, now, self._refresh_ttl
             )
             # Sign before committing: once committed, the presented token is spent.
-            pair = self._pair(snapshot.family, successor, rotation.successor, now)
-            if (yield _Call("commit_rotation", (rotation,))):
+            signed = signed or self._sign(snapshot.family, now)
+            pair = self._pair(signed, successor, rotation.successor)
+            if (yield _commit_rotation(rotation)):
                 return pair
         raise StoreError("refresh rotation kept losing races; try again")
 
     def _logout(self, refresh: str) -> Flow[_Call, None]:
         parsed = token_format.parse(refresh)
-        snapshot: Snapshot | None = yield _Call("load", (parsed.token_hash, parsed.family_id))
+        snapshot: Snapshot | None = yield _load(parsed)
         if snapshot is None:
             raise InvalidRefresh("refresh token is not known")
-        yield _Call("revoke_family", (snapshot.family.family_id, self._clock()))
+        yield _revoke_family(snapshot.family.family_id, self._clock())
 
     def _revoke_user(self, user_id: str, device_id: str | None) -> Flow[_Call, int]:
         _check_id("user_id", user_id)
         if device_id is not None:
             _check_id("device_id", device_id)
-        revoked: int = yield _Call("revoke_user", (user_id, device_id, self._clock()))
+        revoked: int = yield _revoke_user(user_id, device_id, self._clock())
         return revoked
 
     def _sessions(self, user_id: str) -> Flow[_Call, list[DeviceSession]]:
         _check_id("user_id", user_id)
         now = self._clock()
-        families: list[FamilyRecord] = yield _Call("list_families", (user_id,))
+        families: list[FamilyRecord] = yield _list_families(user_id)
         live = [f for f in families if rules.is_live_session(f, now)]
         live.sort(key=lambda f: (f.created_at, f.family_id))
         return [DeviceSession(f.device_id, f.family_id, f.created_at, f.last_used_at) for f in live]
@@ -203,21 +219,23 @@ class _Service:
         now = self._clock()
         total = 0
         while True:
-            removed: int = yield _Call("purge_batch", (now, self._purge_batch_size))
+            removed: int = yield _purge_batch(now, self._purge_batch_size)
             total += removed
             if removed < self._purge_batch_size:
                 return total
 
-    def _pair(
-        self, family: FamilyRecord, refresh: str, token: TokenRecord, now: float
-    ) -> TokenPair:
+    def _sign(self, family: FamilyRecord, now: float) -> _Signed:
         access = self._issuer.issue(family.user_id, **{"sid": family.family_id, **family.claims})
+        return _Signed(access, now + float(self._issuer.ttl))
+
+    @staticmethod
+    def _pair(signed: _Signed, refresh: str, token: TokenRecord) -> TokenPair:
         return TokenPair(
-            access=access,
+            access=signed.access,
             refresh=refresh,
-            access_expires_at=now + float(self._issuer.ttl),
+            access_expires_at=signed.expires_at,
             refresh_expires_at=token.expires_at,
-            family_id=family.family_id,
+            family_id=token.family_id,
         )
 
 
@@ -225,7 +243,7 @@ class TokenService(_Service):
     """Issues and rotates token pairs against a synchronous store."""
 
     def _run(self, flow: Flow[_Call, Any]) -> Any:
-        return drive(flow, lambda call: getattr(self._store, call.method)(*call.args))
+        return drive(flow, lambda call: call(self._store))
 
     def issue_pair(
         self, user_id: str, device_id: str, claims: Mapping[str, Any] | None = None
@@ -275,10 +293,9 @@ class AsyncTokenService(_Service):
     _takes_async_stores = True
 
     async def _perform(self, call: _Call) -> Any:
-        method = getattr(self._store, call.method)
         if self._native_async:
-            return await method(*call.args)
-        return await asyncio.to_thread(method, *call.args)
+            return await call(self._store)
+        return await asyncio.to_thread(call, self._store)
 
     async def _run(self, flow: Flow[_Call, Any]) -> Any:
         return await adrive(flow, self._perform)
@@ -325,6 +342,37 @@ class AsyncTokenService(_Service):
         closing = self._store.close()
         if inspect.isawaitable(closing):
             await closing
+
+
+# --- store calls: each binds its arguments now, and mypy checks the call on both protocols --------
+
+
+def _create_family(family: FamilyRecord, token: TokenRecord) -> _Call:
+    return lambda store: store.create_family(family, token)
+
+
+def _load(parsed: token_format.ParsedToken) -> _Call:
+    return lambda store: store.load(parsed.token_hash, parsed.family_id)
+
+
+def _commit_rotation(rotation: Rotation) -> _Call:
+    return lambda store: store.commit_rotation(rotation)
+
+
+def _revoke_family(family_id: str, now: float) -> _Call:
+    return lambda store: store.revoke_family(family_id, now)
+
+
+def _revoke_user(user_id: str, device_id: str | None, now: float) -> _Call:
+    return lambda store: store.revoke_user(user_id, device_id, now)
+
+
+def _list_families(user_id: str) -> _Call:
+    return lambda store: store.list_families(user_id)
+
+
+def _purge_batch(now: float, limit: int) -> _Call:
+    return lambda store: store.purge_batch(now, limit)
 
 
 def _next_token(family_id: str) -> tuple[str, bytes]:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Collection
 from typing import Any, ClassVar, TypeVar
 
 from keyturn.errors import ConfigurationError, StoreError
+from keyturn.refresh.stores.redis import connect
 from keyturn.revocation import Found
 
 __all__ = ["RedisRevocationStore"]
@@ -40,7 +41,7 @@ class RedisRevocationStore:
 
     blocking: ClassVar[bool] = True
 
-    def __init__(self, url: str, *, timeout: float = 5.0) -> None:
+    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
         try:
             import redis
         except ImportError:
@@ -48,9 +49,8 @@ class RedisRevocationStore:
                 "RedisRevocationStore needs redis-py: pip install keyturn[redis]"
             ) from None
         self._error: type[Exception] = redis.RedisError
-        self._client = redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
+        # A URL, or the caller's client (a RedisCluster too: every write is one key).
+        self._client = connect(redis.Redis, url, client, timeout)
         self._raise = self._client.register_script(_RAISE)
 
     def __repr__(self) -> str:

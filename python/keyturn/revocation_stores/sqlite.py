@@ -42,11 +42,11 @@ class SQLiteRevocationStore:
         return f"SQLiteRevocationStore({self._connections.path!r})"
 
     def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
-        self._guard(lambda c: c.execute(_REVOKE_JTI, (jti_hash, keep_until)))
+        self._guard(lambda c: c.execute(_REVOKE_JTI, (jti_hash, keep_until)), write=True)
 
     def raise_watermark(self, subject_hash: bytes, issued_before: float, keep_until: float) -> None:
         params = (subject_hash, issued_before, keep_until)
-        self._guard(lambda c: c.execute(_RAISE_WATERMARK, params))
+        self._guard(lambda c: c.execute(_RAISE_WATERMARK, params), write=True)
 
     def lookup(self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]) -> Found:
         def read(connection: sqlite3.Connection) -> Found:
@@ -72,14 +72,19 @@ class SQLiteRevocationStore:
             connection.execute("COMMIT")
             return deleted
 
-        return self._guard(delete)
+        return self._guard(delete, write=True)
 
     def close(self) -> None:
         self._connections.close()
 
-    def _guard(self, operation: Callable[[sqlite3.Connection], T]) -> T:
+    def _guard(self, operation: Callable[[sqlite3.Connection], T], *, write: bool = False) -> T:
         try:
-            return operation(self._connections.get())
+            connection = self._connections.get()
+            if not write:
+                return operation(connection)
+            # Writers in this process queue here, not in SQLite's sleeping busy handler.
+            with self._connections.write_lock:
+                return operation(connection)
         except sqlite3.Error as exc:
             raise StoreError(f"SQLite revocation store failed: {type(exc).__name__}") from exc
 

@@ -10,10 +10,15 @@ rotation script only touches one slot; the family id travels in the token, see `
 
 Every family and token key expires ``retention`` seconds after the token (or the family's head)
 expires, so an expired token reports as expired, not unknown, for that long.
+
+A store takes a URL, or an existing client: ``redis.Redis``, or ``redis.cluster.RedisCluster``
+(and their ``redis.asyncio`` twins) for a Redis Cluster; tests/cluster runs the suite on a real
+three-master cluster.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from types import ModuleType
 from typing import Any, NamedTuple, TypeVar
@@ -57,7 +62,6 @@ if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'device_id') ~= ARGV[3] then re
 return redis.call('HSETNX', KEYS[1], 'revoked_at', ARGV[1])
 """
 _SCRIPTS = {"rotate": _ROTATE, "revoke": _REVOKE}
-_USER_PATTERN = "keyturn:user:*"
 
 
 class Script(NamedTuple):
@@ -71,7 +75,15 @@ class Batch(NamedTuple):
     atomic: bool
 
 
-Request = Script | Batch
+class UserKeys(NamedTuple):
+    """The next page of at most ``limit`` user-index keys, and whether the scan is complete. The
+    store keeps the scan between calls (on a cluster it walks every master in turn)."""
+
+    limit: int
+
+
+Request = Script | Batch | UserKeys
+USER_PATTERN = "keyturn:user:*"
 
 
 def family_key(family_id: str) -> str:
@@ -91,7 +103,6 @@ class _Layout:
 
     def __init__(self, retention: float) -> None:
         self.retention = retention
-        self.scan_cursor = 0
 
     def _expire_ms(self, expires_at: float) -> int:
         return int((expires_at + self.retention) * 1000)
@@ -166,16 +177,14 @@ class _Layout:
         return [_family(i, fields) for i, fields in zip(ids, found, strict=True) if fields]
 
     def purge_batch(self, now: float, limit: int) -> Flow[Request, int]:
-        # Keys expire by themselves; what is left to tidy is the user index: SCAN pages of user
-        # sets until ``limit`` dead entries are gone or the scan is complete.
+        # Keys expire by themselves; what is left to tidy is the user index: pages of user sets
+        # until ``limit`` dead entries are gone or the scan is complete.
         removed = 0
         while removed < limit:
-            scan = ("SCAN", self.scan_cursor, "MATCH", _USER_PATTERN, "COUNT", limit)
-            ((cursor, users),) = yield Batch((scan,), atomic=False)
-            self.scan_cursor = int(cursor)
+            users, done = yield UserKeys(limit)
             for user in users:
                 removed += yield from self._tidy_user(user.decode())
-            if self.scan_cursor == 0:
+            if done:
                 break
         return removed
 
@@ -195,6 +204,7 @@ class _RedisBase:
         if retention < 0:
             raise ConfigurationError("retention must be >= 0 seconds")
         self._layout = _Layout(retention)
+        self._user_scan: Any = None  # the scan_iter in progress, kept between purge batches
 
     def __repr__(self) -> str:
         # The URL may hold a password: never shown.
@@ -208,12 +218,17 @@ class _RedisBase:
 class RedisStore(_RedisBase):
     """Refresh tokens in Redis (standalone or Cluster)."""
 
-    def __init__(self, url: str, *, timeout: float = 5.0, retention: float = DAY) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: Any = None,
+        timeout: float = 5.0,
+        retention: float = DAY,
+    ) -> None:
         super().__init__(retention)
         self._redis = _driver()
-        self._client = self._redis.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
+        self._client = connect(self._redis.Redis, url, client, timeout)
         self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
@@ -249,6 +264,14 @@ class RedisStore(_RedisBase):
     def _perform(self, request: Request) -> Any:
         if isinstance(request, Script):
             return self._scripts[request.name](keys=request.keys, args=request.args)
+        if isinstance(request, UserKeys):
+            if self._user_scan is None:
+                self._user_scan = self._client.scan_iter(match=USER_PATTERN, count=request.limit)
+            page = list(itertools.islice(self._user_scan, request.limit))
+            done = len(page) < request.limit
+            if done:
+                self._user_scan = None
+            return page, done
         pipe = self._client.pipeline(transaction=request.atomic)
         for command in request.commands:
             pipe.execute_command(*command)
@@ -258,12 +281,17 @@ class RedisStore(_RedisBase):
 class AsyncRedisStore(_RedisBase):
     """The same store for asyncio (``AsyncTokenService``)."""
 
-    def __init__(self, url: str, *, timeout: float = 5.0, retention: float = DAY) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: Any = None,
+        timeout: float = 5.0,
+        retention: float = DAY,
+    ) -> None:
         super().__init__(retention)
         self._redis = _driver()
-        self._client = self._redis.asyncio.Redis.from_url(
-            url, socket_timeout=timeout, socket_connect_timeout=timeout
-        )
+        self._client = connect(self._redis.asyncio.Redis, url, client, timeout)
         self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
@@ -299,10 +327,29 @@ class AsyncRedisStore(_RedisBase):
     async def _perform(self, request: Request) -> Any:
         if isinstance(request, Script):
             return await self._scripts[request.name](keys=request.keys, args=request.args)
+        if isinstance(request, UserKeys):
+            if self._user_scan is None:
+                self._user_scan = self._client.scan_iter(match=USER_PATTERN, count=request.limit)
+            page = []
+            async for key in self._user_scan:
+                page.append(key)
+                if len(page) == request.limit:
+                    return page, False
+            self._user_scan = None
+            return page, True
         async with self._client.pipeline(transaction=request.atomic) as pipe:
             for command in request.commands:
                 pipe.execute_command(*command)
             return await pipe.execute()
+
+
+def connect(factory: Any, url: str | None, client: Any, timeout: float) -> Any:
+    """The client a store talks through: the caller's own, or one made from ``url``."""
+    if (url is None) == (client is None):
+        raise ConfigurationError("give a Redis URL or an existing client (one of the two)")
+    if client is not None:
+        return client
+    return factory.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
 def _driver() -> ModuleType:

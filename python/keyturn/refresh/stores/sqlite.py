@@ -71,8 +71,12 @@ class SQLiteStore:
     def _write(self, flow: Flow[Stmt, T]) -> T:
         return _guard(lambda: self._transaction(self._connections.get(), flow))
 
+    def _transaction(self, connection: sqlite3.Connection, flow: Flow[Stmt, T]) -> T:
+        with self._connections.write_lock:
+            return self._locked_transaction(connection, flow)
+
     @staticmethod
-    def _transaction(connection: sqlite3.Connection, flow: Flow[Stmt, T]) -> T:
+    def _locked_transaction(connection: sqlite3.Connection, flow: Flow[Stmt, T]) -> T:
         # IMMEDIATE takes the write lock up front: no deadlock upgrading a read lock later.
         connection.execute("BEGIN IMMEDIATE")
         try:
