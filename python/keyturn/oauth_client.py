@@ -157,6 +157,9 @@ class OAuthClient:
             form["scope"] = scope
         return self.grant(form)
 
+    async def arefresh(self, refresh_token: str, *, scope: str | None = None) -> TokenResponse:
+        return await asyncio.to_thread(lambda: self.refresh(refresh_token, scope=scope))
+
     def revoke(
         self,
         token: str,
@@ -167,6 +170,9 @@ class OAuthClient:
         url = self.endpoint("revocation_endpoint")
         form, headers = self.authenticated({"token": token, "token_type_hint": token_type_hint})
         self.back_channel.post_expecting_no_body(url, form, headers)
+
+    async def arevoke(self, token: str, *, token_type_hint: str = "refresh_token") -> None:  # noqa: S107
+        await asyncio.to_thread(lambda: self.revoke(token, token_type_hint=token_type_hint))
 
     def userinfo(self, access_token: str, *, subject: str) -> dict[str, Any]:
         """The userinfo claims, refused unless they describe ``subject`` (the id_token's ``sub``):
@@ -179,3 +185,6 @@ class OAuthClient:
                 code="userinfo_subject_mismatch",
             )
         return claims
+
+    async def auserinfo(self, access_token: str, *, subject: str) -> dict[str, Any]:
+        return await asyncio.to_thread(lambda: self.userinfo(access_token, subject=subject))

@@ -234,6 +234,9 @@ class RelyingParty:
                 raise InvalidClaim("the refreshed id_token names another subject", claim="sub")
         return tokens
 
+    async def arefresh(self, refresh_token: str, *, subject: str) -> TokenResponse:
+        return await asyncio.to_thread(lambda: self.refresh(refresh_token, subject=subject))
+
     # --- checks ---
 
     def _pending(self, params: Mapping[str, str], binding: str | None) -> PendingLogin:

@@ -210,3 +210,25 @@ async def test_async_sign_in(mock_idp: Provider) -> None:
     params = mock_sign_in(start.url, "carol@example.org")
     login = await rp.acomplete_login(params, binding=start.binding)
     assert (login.subject, login.return_to) == ("carol@example.org", "/home")
+
+
+@pytest.mark.asyncio
+async def test_async_refresh_userinfo_and_revocation(nanoidp: Provider) -> None:
+    rp = party(nanoidp.issuer, kt.ClientSecretPost(*NANO_POST))
+    start, params = nano_login(rp)
+    login = await rp.acomplete_login(params, binding=start.binding)
+    info = await rp.client.auserinfo(login.tokens.access_token, subject=login.subject)
+    assert info["sub"] == NANO_USER
+    assert login.tokens.refresh_token is not None
+    renewed = await rp.arefresh(login.tokens.refresh_token, subject=login.subject)
+    await rp.client.arevoke(renewed.refresh_token or login.tokens.refresh_token)
+
+
+def test_max_age_asks_for_and_checks_auth_time(nanoidp: Provider) -> None:
+    rp = party(nanoidp.issuer, kt.ClientSecretBasic(*NANO_BASIC))
+    start = rp.start_login(max_age=300)
+    assert dict(parse_qsl(urlsplit(start.url).query))["max_age"] == "300"
+    with httpx.Client() as browser:
+        params = nanoidp_sign_in(browser, start.url)
+    login = rp.complete_login(params, binding=start.binding)
+    assert login.claims["auth_time"] >= login.claims["iat"] - 300
