@@ -18,7 +18,14 @@ from urllib.parse import urlencode
 
 from keyturn._jwks_http import Endpoint, fetch
 from keyturn._jwks_parse import parse_json_object
-from keyturn.errors import ConfigurationError, GrantError, JWKSError, ProviderError, provider_code
+from keyturn.errors import (
+    ConfigurationError,
+    GrantError,
+    JWKSError,
+    ProviderError,
+    provider_code,
+    with_provider_code,
+)
 
 __all__ = ["BackChannel"]
 
@@ -130,4 +137,5 @@ def _refusal(status: int, body: bytes, endpoint: Endpoint) -> ProviderError:
             code="provider_response_invalid",
         )
     code = provider_code(error)
-    return GrantError(f"{endpoint.display()}: the provider answered {code}", provider_code=code)
+    refusal = GrantError(f"{endpoint.display()}: the provider answered {code}")
+    return with_provider_code(refusal, code)

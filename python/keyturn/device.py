@@ -16,7 +16,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from keyturn.errors import GrantError, LoginError, ProviderError
+from keyturn.errors import GrantError, LoginError, ProviderError, with_provider_code
 from keyturn.oauth_client import OAuthClient, TokenResponse
 
 __all__ = ["DeviceAuthorization", "apoll", "poll", "start"]
@@ -91,9 +91,8 @@ def _answer(client: OAuthClient, device: DeviceAuthorization) -> TokenResponse |
         if code == "expired_token":
             raise LoginError("the device code expired", code="login_expired") from None
         if code == "access_denied":
-            raise LoginError(
-                "the user denied the sign-in", code="login_denied", provider_code=code
-            ) from None
+            denied = LoginError("the user denied the sign-in", code="login_denied")
+            raise with_provider_code(denied, code) from None
         raise
 
 

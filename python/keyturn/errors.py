@@ -9,6 +9,8 @@ Messages never contain a token, a secret or key material.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 __all__ = [
     "AlgorithmNotAllowed",
     "ConfigurationError",
@@ -229,38 +231,7 @@ def provider_code(value: object) -> str:
     return "unrecognised"
 
 
-class _ProviderAnswer(KeyturnError):
-    """A refusal that carries the provider's own ``error`` code beside keyturn's stable ``code``."""
-
-    def __init__(
-        self,
-        message: str = "",
-        *,
-        claim: str | None = None,
-        code: str | None = None,
-        provider_code: str | None = None,
-    ) -> None:
-        super().__init__(message, claim=claim, code=code)
-        self.provider_code = provider_code
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (
-            _rebuild_answer,
-            (self.__class__, str(self), self.claim, self.code, self.provider_code),
-        )
-
-
-def _rebuild_answer(
-    cls: type[_ProviderAnswer],
-    message: str,
-    claim: str | None,
-    code: str | None,
-    provider: str | None,
-) -> _ProviderAnswer:
-    return cls(message, claim=claim, code=code, provider_code=provider)
-
-
-class ProviderError(_ProviderAnswer):
+class ProviderError(KeyturnError):
     """An identity provider could not be reached or answered something unusable.
 
     Codes: ``provider_unavailable`` (no complete, bounded answer: refused connection, timeout,
@@ -270,6 +241,7 @@ class ProviderError(_ProviderAnswer):
     """
 
     code = "provider_error"
+    provider_code: str | None = None  # set on GrantError (see with_provider_code)
 
 
 class GrantError(ProviderError):
@@ -279,7 +251,7 @@ class GrantError(ProviderError):
     code = "grant_refused"
 
 
-class LoginError(_ProviderAnswer):
+class LoginError(KeyturnError):
     """A sign-in could not be completed.
 
     Codes: ``login_state_invalid`` (no pending login has this ``state`` for this browser: forged,
@@ -290,3 +262,15 @@ class LoginError(_ProviderAnswer):
     """
 
     code = "login_failed"
+    provider_code: str | None = None  # set for login_denied (see with_provider_code)
+
+
+_Answered = TypeVar("_Answered", ProviderError, LoginError)
+
+
+def with_provider_code(error: _Answered, value: object) -> _Answered:
+    """``error`` carrying the provider's own ``error`` value (checked by ``provider_code``) beside
+    keyturn's stable ``code``. An attribute, not a constructor argument: it does not survive
+    pickling, which only matters for errors sent between processes (token errors are)."""
+    error.provider_code = provider_code(value)
+    return error

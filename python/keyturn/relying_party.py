@@ -32,6 +32,7 @@ from keyturn.errors import (
     LoginError,
     ProviderError,
     provider_code,
+    with_provider_code,
 )
 from keyturn.login_state import LoginStates, PendingLogin
 from keyturn.oauth_client import OAuthClient, TokenResponse
@@ -87,8 +88,8 @@ def _hash(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def _refused(code: str, message: str, provider: str | None = None) -> LoginError:
-    return LoginError(message, code=code, provider_code=provider)
+def _refused(code: str, message: str) -> LoginError:
+    return LoginError(message, code=code)
 
 
 class RelyingParty:
@@ -193,7 +194,8 @@ class RelyingParty:
         self._check_issuer(params)
         if "error" in params:
             code = provider_code(params["error"])
-            raise _refused("login_denied", f"the provider refused the sign-in: {code}", code)
+            denied = _refused("login_denied", f"the provider refused the sign-in: {code}")
+            raise with_provider_code(denied, code)
         code_value = params.get("code")
         if not isinstance(code_value, str) or not 0 < len(code_value) <= _LONGEST_PARAMETER:
             raise _refused("login_response_invalid", "the callback carries no code")
