@@ -291,6 +291,7 @@ def _unsigned(provider: Scripted, nonce: str) -> str:
         ("other-audience", kt.InvalidAudience, "audience_invalid"),
         ("other-issuer", kt.InvalidIssuer, "issuer_invalid"),
         ("wrong-at-hash", kt.InvalidClaim, "claim_invalid"),
+        ("not-a-jwt", kt.MalformedToken, "token_malformed"),
     ],
 )
 def test_bad_id_token(
@@ -315,6 +316,7 @@ def test_bad_id_token(
         "other-audience": lambda: id_token(scripted, nonce, aud="someone-else"),
         "other-issuer": lambda: id_token(scripted, nonce, iss="https://evil.example"),
         "wrong-at-hash": lambda: id_token(scripted, nonce, at_hash="AAAAAAAAAAAAAAAAAAAAAA"),
+        "not-a-jwt": lambda: "<html>not a token</html>",
     }
     answer_tokens(scripted, tokens[forge]())
     refused(error, code, lambda: rp.complete_login(params, binding=start.binding))
