@@ -40,4 +40,9 @@ pub mod py {
     pub fn sha256<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
         PyBytes::new(py, &super::sha256(data))
     }
+
+    #[pyfunction]
+    pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+        super::constant_time_eq(a, b)
+    }
 }

@@ -32,5 +32,6 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verifier::py::decode, m)?)?;
     m.add_function(wrap_pyfunction!(verifier::py::unverified_parts, m)?)?;
     m.add_function(wrap_pyfunction!(digest::py::sha256, m)?)?;
+    m.add_function(wrap_pyfunction!(digest::py::constant_time_eq, m)?)?;
     Ok(())
 }
