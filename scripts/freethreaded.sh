@@ -55,7 +55,7 @@ fetch_source() {
             fi
         done
         echo "python3.14 source: try $try failed" >&2
-        sleep $((10 * try))
+        sleep $((5 * try))
     done
     return 1
 }

@@ -68,3 +68,23 @@ if report["external_libs"]:
 PY
     printf 'wheel: %s  %s bytes\n' "$(basename "$wheel")" "$(stat -c %s "$wheel")"
 }
+
+# check_backend WHEEL TARGET: where .cargo/config.toml selects curve25519-dalek's AVX-512 backend
+# for x86-64, the x86-64 wheel must hold AVX-512 IFMA code (vpmadd52luq): proof that nothing in
+# the build replaced the config's rustflags. Other targets, or no such config, check nothing.
+check_backend() {
+    local wheel=$1 target=$2 dir count
+    case $target in x86_64-*) ;; *) return 0 ;; esac
+    grep -qs 'curve25519_dalek_backend="avx512"' .cargo/config.toml || return 0
+    dir=$(mktemp -d)
+    python3 -m zipfile -e "$wheel" "$dir"
+    # grep -c reads all of objdump's output (grep -q would cut the pipe short under pipefail).
+    count=$(find "$dir" -name '*.so' -exec objdump -d --no-show-raw-insn {} + | grep -c vpmadd52luq) ||
+        true
+    rm -rf "$dir"
+    if [ "${count:-0}" -eq 0 ]; then
+        echo "error: $wheel has no AVX-512 IFMA code although .cargo/config.toml selects it" >&2
+        return 1
+    fi
+    echo "backend: $(basename "$wheel") holds curve25519-dalek's AVX-512 IFMA code ($count vpmadd52luq)"
+}

@@ -44,6 +44,7 @@ for pair in $targets; do
     section "wheel: $target $compatibility"
     wheel=$(build_wheel "$target" "$compatibility" "$out/$target")
     check_wheel "$wheel" "$(expected_tag "$target" "$compatibility")"
+    check_backend "$wheel" "$target"
 done
 
 section "sdist"
@@ -54,11 +55,15 @@ ls -l "$sdist"
 
 section "sdist: pip install in a clean venv (builds the core from source) + tests/core"
 # What a user on a platform without a wheel gets: pip builds the sdist with its own isolated
-# maturin and the local toolchain. Tested from an empty directory so only site-packages is seen.
+# maturin and the local toolchain. Cargo builds into the clone's target/ (where `pip install -e`
+# built the same crates for this machine): crates compile once per source and flags, so the
+# third-party ones are reused and keyturn itself is compiled from the unpacked sdist. Tested from
+# an empty directory so only site-packages is seen.
 sdist_venv="$out/sdist/venv"
 rm -rf "$sdist_venv"
 python3 -m venv "$sdist_venv"
-timeout 900 "$sdist_venv/bin/pip" install --quiet "${sdist}[wheel-test]"
+CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target} timeout 900 \
+    "$sdist_venv/bin/pip" install --quiet "${sdist}[wheel-test]"
 mkdir -p "$out/sdist/run"
 (cd "$out/sdist/run" && run_pytest "$sdist_venv/bin/python" -p no:cacheprovider \
     --rootdir "$root" -c "$root/pyproject.toml" "$root/tests/core")

@@ -57,13 +57,15 @@ from keyturn.refresh.stores import (
     SQLiteStore,
 )
 from keyturn.relying_party import Login, LoginStart, RelyingParty
-from keyturn.revocation import MemoryRevocationStore, Revocations
+from keyturn.revocation import Revocations
 from keyturn.revocation_stores import (
     PostgresRevocationStore,
     RedisRevocationStore,
     SQLiteRevocationStore,
 )
 from keyturn.signer import Signer
+from keyturn.stores import Backend, open_backend
+from keyturn.stores.memory import MemoryRevocationStore
 from keyturn.tokens import Issuer, KeySource, Verifier, decode
 
 __all__ = [
@@ -72,6 +74,7 @@ __all__ = [
     "AsyncRedisStore",
     "AsyncTokenService",
     "BackChannel",
+    "Backend",
     "BearerAuth",
     "ClientCredentials",
     "ClientSecretBasic",
@@ -140,5 +143,6 @@ __all__ = [
     "discover",
     "encode",
     "jwks_endpoint",
+    "open_backend",
     "refresh_endpoints",
 ]

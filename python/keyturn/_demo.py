@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from keyturn.cli import CommandError
+from keyturn._command import CommandError
 from keyturn.errors import KeyturnError, ReplayedRefresh, RevokedRefresh, TokenError
 from keyturn.keyring import Keyring
 from keyturn.refresh import TokenService

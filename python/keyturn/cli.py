@@ -20,6 +20,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from keyturn import _cli_oidc, _core
+from keyturn._command import CommandError
 from keyturn._keyfile import KeyringFile
 from keyturn.errors import (
     InvalidAudience,
@@ -38,10 +39,6 @@ DEFAULT_KEYRING = "keyturn-keys.json"
 DEFAULT_DB = "keyturn.db"
 DEFAULT_ISSUER = "http://127.0.0.1:8000"
 DEFAULT_AUDIENCE = "keyturn-api"
-
-
-class CommandError(Exception):
-    """A failure worth one line on stderr (exit 1)."""
 
 
 # --- shared helpers -------------------------------------------------------------------------------

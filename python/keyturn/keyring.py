@@ -29,15 +29,16 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypeVar
 
 from keyturn._core import SigningKey, VerifyingKey
+from keyturn._limits import DAY, MAX_LEEWAY, MAX_TTL
 from keyturn.errors import ConfigurationError, InvalidKey, KeyringError, KeyturnError
 
 __all__ = ["DEFAULT_RETIRE_AFTER", "DEFAULT_ROTATE_EVERY", "KeyInfo", "KeyState", "Keyring"]
 
 #: A week: long enough that caches settle, short enough that a leaked key has a bounded life.
-DEFAULT_ROTATE_EVERY = 7 * 86_400
+DEFAULT_ROTATE_EVERY = 7 * DAY
 #: The longest ttl an Issuer accepts without ``allow_long_ttl`` (24 h) plus the largest leeway a
 #: Verifier accepts (5 min): no token signed by a previous key can still be valid when it retires.
-DEFAULT_RETIRE_AFTER = 86_400 + 300
+DEFAULT_RETIRE_AFTER = MAX_TTL + MAX_LEEWAY
 
 FORMAT = 1
 #: A keyring file is a few hundred bytes per key; anything this large is not one.

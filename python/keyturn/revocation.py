@@ -28,21 +28,21 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any, ClassVar, NamedTuple, Protocol
 
+from keyturn._limits import MAX_LEEWAY, MAX_TTL
 from keyturn.errors import ConfigurationError, TokenError, TokenRevoked
 
 __all__ = [
     "JTI_MARGIN",
     "SUBJECT_RETENTION",
     "Found",
-    "MemoryRevocationStore",
     "RevocationStore",
     "Revocations",
 ]
 
 #: A revoked jti is kept this long past the token's ``exp``: the largest verifier leeway.
-JTI_MARGIN = 300.0
+JTI_MARGIN = float(MAX_LEEWAY)
 #: A watermark is kept this long: the longest default access-token life plus the largest leeway.
-SUBJECT_RETENTION = 86_400.0 + 300.0
+SUBJECT_RETENTION = float(MAX_TTL + MAX_LEEWAY)
 
 
 class Found(NamedTuple):
@@ -300,47 +300,3 @@ def _seconds(what: str, value: object) -> float:
 def _check_name(what: str, value: object) -> None:
     if not isinstance(value, str) or not value:
         raise ConfigurationError(f"{what} must be a non-empty string")
-
-
-class MemoryRevocationStore:
-    """Revocations in this process only (tests, single-process services)."""
-
-    blocking: ClassVar[bool] = False
-
-    def __init__(self) -> None:
-        self._jtis: dict[bytes, float] = {}
-        self._subjects: dict[bytes, tuple[float, float]] = {}
-        self._lock = threading.Lock()
-
-    def __repr__(self) -> str:
-        return "MemoryRevocationStore()"
-
-    def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
-        with self._lock:
-            self._jtis[jti_hash] = max(keep_until, self._jtis.get(jti_hash, keep_until))
-
-    def raise_watermark(self, subject_hash: bytes, issued_before: float, keep_until: float) -> None:
-        with self._lock:
-            current = self._subjects.get(subject_hash)
-            if current is None or current[0] < issued_before:
-                self._subjects[subject_hash] = (issued_before, keep_until)
-
-    def lookup(self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]) -> Found:
-        with self._lock:
-            return Found(
-                {j for j in jti_hashes if j in self._jtis},
-                {s: self._subjects[s][0] for s in subject_hashes if s in self._subjects},
-            )
-
-    def purge(self, now: float) -> int:
-        with self._lock:
-            jtis = [j for j, keep in self._jtis.items() if keep <= now]
-            subjects = [s for s, (_, keep) in self._subjects.items() if keep <= now]
-            for jti in jtis:
-                del self._jtis[jti]
-            for subject in subjects:
-                del self._subjects[subject]
-        return len(jtis) + len(subjects)
-
-    def close(self) -> None:
-        """Nothing to release."""

@@ -18,6 +18,7 @@ from typing import Any, Protocol, TypeAlias, TypeVar, runtime_checkable
 from keyturn._core import MAX_TOKEN_BYTES as _MAX_TOKEN_BYTES
 from keyturn._core import CompiledVerifier, HmacKey, SigningKey, VerifyingKey, encode
 from keyturn._jwks_parse import keys_from_jwks
+from keyturn._limits import MAX_LEEWAY, MAX_TTL
 from keyturn.errors import ConfigurationError, InvalidKey, TokenError, UnknownKey
 from keyturn.revocation import Revocations
 from keyturn.signer import Signer
@@ -37,10 +38,6 @@ __all__ = [
 ]
 
 DEFAULT_ALGORITHMS = ("EdDSA", "Ed25519")
-#: A larger clock tolerance would quietly extend every token's life.
-MAX_LEEWAY = 300
-#: Access tokens are short-lived on purpose; longer needs ``allow_long_ttl=True``.
-MAX_TTL = 86_400
 #: Claims the Issuer writes itself and never takes from ``**claims``.
 REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
 

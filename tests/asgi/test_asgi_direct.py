@@ -251,3 +251,13 @@ def test_unreachable_revocation_store_is_503(
     sent = call(BearerAuth(echo, verifier), scope)
     assert sent[0]["status"] == 503
     assert json_body(sent) == {"error": "temporarily_unavailable"}
+
+
+@pytest.mark.parametrize("realm", ['api"', "api\\"])
+def test_a_realm_that_would_break_the_header_is_a_configuration_error(realm: str) -> None:
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        raise AssertionError("never called")
+
+    with pytest.raises(keyturn.ConfigurationError) as refused:
+        BearerAuth(app, verifier=None, realm=realm)  # type: ignore[arg-type]
+    assert refused.value.code == "configuration_invalid"

@@ -156,6 +156,7 @@ def test_async_cluster_race_and_replay(
             return outcomes
         finally:
             await service.close()
+            await client.aclose()
 
     outcomes = asyncio.run(scenario())
     assert outcomes["won"] == 1

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import os
 import subprocess
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,48 +18,10 @@ from typing import Any
 import pytest
 
 import keyturn as kt
+from support import DSN_VAR, REDIS_VAR, Clock, marked, server_env
 
-DSN_VAR = "KEYTURN_TEST_POSTGRES_DSN"
-REDIS_VAR = "KEYTURN_TEST_REDIS_URL"
 KINDS = ["memory", "sqlite", "postgres", "redis"]
 SERVICE_KINDS = KINDS + [f"async-{kind}" for kind in KINDS]
-
-
-def marked(*kinds: str) -> list[Any]:
-    """Store kinds as parameters, the server-backed ones marked (``-m "not postgres"``)."""
-    marks = {"postgres": pytest.mark.postgres, "redis": pytest.mark.redis}
-    return [
-        pytest.param(kind, marks=[m for name, m in marks.items() if kind.endswith(name)], id=kind)
-        for kind in kinds
-    ]
-
-
-def server_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        reason = f"{name} is not set: run `source scripts/test-services.sh` first"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test against real servers, but {reason}")
-        pytest.skip(reason)
-    return value
-
-
-def run_control(name: str) -> None:
-    """Run one of the stop/start commands test-services.sh exports (for the fault tests)."""
-    subprocess.run(["bash", "-c", server_env(name)], check=True, capture_output=True)
-
-
-class Clock:
-    """A clock the tests move by hand; starts at the real time (Redis TTLs are real)."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @dataclass

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 import keyturn as kt
+from support import DSN_VAR, marked, server_env
 
-from .conftest import DSN_VAR, Blocking, MakeService, marked, server_env
+from .conftest import Blocking, MakeService
 
 N = 32
 LOSSES = {"refresh_replayed", "refresh_revoked"}

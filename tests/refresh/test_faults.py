@@ -16,8 +16,9 @@ from typing import Any
 import pytest
 
 import keyturn as kt
+from support import Clock, marked, run_control
 
-from .conftest import Backend, Clock, MakeService, marked, run_control
+from .conftest import Backend, MakeService
 
 SERVER_KINDS = marked("postgres", "redis", "async-postgres", "async-redis")
 SYNC_SERVER_KINDS = marked("postgres", "redis")

@@ -7,8 +7,9 @@ from __future__ import annotations
 import pytest
 
 import keyturn as kt
+from support import Clock
 
-from .conftest import Clock, MakeService
+from .conftest import MakeService
 
 
 def test_the_reviewers_attack_five_more_presentations(make_service: MakeService, clock: Clock):

@@ -8,8 +8,9 @@ import pytest
 
 import keyturn as kt
 from keyturn.refresh.format import MAX_INPUT_LENGTH, PREFIX
+from support import REDIS_VAR, Clock, marked, server_env
 
-from .conftest import REDIS_VAR, SERVICE_KINDS, Backend, Clock, MakeService, marked, server_env
+from .conftest import SERVICE_KINDS, Backend, MakeService
 
 DAY = 86400
 

@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 
 import keyturn as kt
+from support import Clock
 
-from .conftest import Clock, MakeService
+from .conftest import MakeService
 
 
 class CountingIssuer(kt.Issuer):

@@ -22,8 +22,9 @@ from hypothesis.stateful import (
 )
 
 import keyturn as kt
+from support import DSN_VAR, REDIS_VAR, Clock, marked, server_env
 
-from .conftest import DSN_VAR, REDIS_VAR, Clock, marked, reset_postgres, server_env
+from .conftest import reset_postgres
 
 TTL = 100.0
 USERS = st.sampled_from(["alice", "bob"])

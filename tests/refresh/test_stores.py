@@ -12,8 +12,9 @@ import pytest
 import keyturn as kt
 from keyturn.refresh.stores import AsyncStore, Store
 from keyturn.refresh.stores.base import SCHEMA_VERSION
+from support import DSN_VAR, REDIS_VAR, server_env
 
-from .conftest import DSN_VAR, REDIS_VAR, reset_postgres, server_env
+from .conftest import reset_postgres
 
 
 def _bump_sqlite(path: Path) -> None:

@@ -7,7 +7,6 @@ Server-backed stores read KEYTURN_TEST_POSTGRES_DSN / KEYTURN_TEST_REDIS_URL (se
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -15,18 +14,15 @@ from typing import Any
 import pytest
 
 import keyturn as kt
-
-sys.path.insert(0, str(Path(__file__).parent))
-
-from revocation_support import Clock, server_env
+from support import SERVER_MARKS, Clock, server_env
 
 #: Every store kind; the server-backed ones marked, so a job without servers deselects them
 #: (``-m "not postgres and not redis"``) instead of failing them under CI.
 KINDS = [
     "memory",
     "sqlite",
-    pytest.param("postgres", marks=pytest.mark.postgres, id="postgres"),
-    pytest.param("redis", marks=pytest.mark.redis, id="redis"),
+    pytest.param("postgres", marks=SERVER_MARKS["postgres"], id="postgres"),
+    pytest.param("redis", marks=SERVER_MARKS["redis"], id="redis"),
 ]
 
 

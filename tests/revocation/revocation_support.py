@@ -1,4 +1,4 @@
-"""Helpers for the revocation tests (imported by name: conftest puts this folder on sys.path)."""
+"""Helpers for the revocation tests: tokens and verifiers (``from .revocation_support import``)."""
 
 from __future__ import annotations
 
@@ -6,35 +6,10 @@ import os
 import time
 from typing import Any
 
-import pytest
-
 import keyturn as kt
 
 ISSUER = "https://auth.test"
 AUDIENCE = "api.test"
-
-
-def server_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        reason = f"{name} is not set: run `source scripts/test-services.sh` first"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test against real servers, but {reason}")
-        pytest.skip(reason)
-    return value
-
-
-class Clock:
-    """A clock the tests move by hand; starts at the real time (Redis expiries are real)."""
-
-    def __init__(self) -> None:
-        self.now = time.time()
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def token(signing_key: kt.SigningKey, **claims: Any) -> str:

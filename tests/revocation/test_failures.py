@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from revocation_support import Clock, server_env, token, verifier
 
 import keyturn as kt
+from support import Clock, server_env
+
+from .revocation_support import token, verifier
 
 
 def closed_port() -> int:

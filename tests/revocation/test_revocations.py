@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from revocation_support import Clock, server_env, token, verifier
 
 import keyturn as kt
 from keyturn.revocation import JTI_MARGIN
+from support import Clock, server_env
+
+from .revocation_support import token, verifier
 
 
 def expect_revoked(v: kt.Verifier, tok: str) -> None:

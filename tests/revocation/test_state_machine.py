@@ -9,10 +9,10 @@ from typing import Any
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
-from revocation_support import Clock
 
 import keyturn as kt
 from keyturn.revocation import JTI_MARGIN, SUBJECT_RETENTION
+from support import Clock
 
 JTIS = st.sampled_from(["j1", "j2", "j3"])
 SUBJECTS = st.sampled_from(["alice", "bob"])

@@ -75,7 +75,7 @@ class BearerAuth:
         public: Sequence[str] = (),
     ) -> None:
         if '"' in realm or "\\" in realm:
-            raise ValueError("realm must not contain quotes or backslashes")
+            raise ConfigurationError("realm must not contain quotes or backslashes")
         self.app = app
         self.verifier = verifier
         self.realm = realm

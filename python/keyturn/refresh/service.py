@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from keyturn._limits import DAY
 from keyturn.errors import ConfigurationError, InvalidRefresh, ReplayedRefresh, StoreError
 from keyturn.refresh import format as token_format
 from keyturn.refresh import rules
@@ -25,7 +26,6 @@ from keyturn.revocation import Revocations
 
 __all__ = ["AccessTokenIssuer", "AsyncTokenService", "DeviceSession", "TokenPair", "TokenService"]
 
-DAY = 86400.0
 #: A lost race is re-decided from a fresh read; only grace retries can lose more than once.
 _MAX_ATTEMPTS = 64
 _MAX_ID_LENGTH = 255

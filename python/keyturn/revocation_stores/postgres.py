@@ -10,12 +10,15 @@ import threading
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from keyturn.errors import ConfigurationError, StoreError
+from keyturn._store_errors import postgres_address, server_failure
+from keyturn.errors import ConfigurationError
+from keyturn.refresh.stores.postgres import dsn_unless_pool
 from keyturn.revocation import Found
 from keyturn.revocation_stores import _sql
 
 if TYPE_CHECKING:
     import psycopg
+    import psycopg_pool
 
 __all__ = ["PostgresRevocationStore"]
 
@@ -33,7 +36,14 @@ class PostgresRevocationStore:
 
     blocking: ClassVar[bool] = True
 
-    def __init__(self, dsn: str, *, pool_size: int = 4, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.ConnectionPool[Any] | None = None,
+        pool_size: int = 4,
+        timeout: float = 5.0,
+    ) -> None:
         if pool_size < 1 or timeout <= 0:
             raise ConfigurationError("pool_size must be >= 1 and timeout > 0")
         try:
@@ -45,8 +55,10 @@ class PostgresRevocationStore:
                 "pip install keyturn[postgres]"
             ) from None
         self._error: type[Exception] = psycopg.Error
-        self._pool: psycopg_pool.ConnectionPool[Any] = psycopg_pool.ConnectionPool(
-            dsn,
+        # A pool of the caller's (one pool for every store of a backend) stays theirs to close.
+        self._owns_pool = pool is None
+        self._pool: psycopg_pool.ConnectionPool[Any] = pool or psycopg_pool.ConnectionPool(
+            dsn_unless_pool(dsn, pool),
             open=True,
             min_size=1,
             max_size=pool_size,
@@ -88,7 +100,8 @@ class PostgresRevocationStore:
         return self._run(delete, transaction=True)
 
     def close(self) -> None:
-        self._pool.close()
+        if self._owns_pool:
+            self._pool.close()
 
     def _run(
         self, operation: Callable[[psycopg.Cursor[Any]], T], *, transaction: bool = False
@@ -102,7 +115,8 @@ class PostgresRevocationStore:
                 with connection.transaction():
                     return operation(cursor)
         except self._error as exc:
-            raise StoreError(f"PostgreSQL revocation store failed: {type(exc).__name__}") from exc
+            where = postgres_address(self._pool.conninfo)
+            raise server_failure("PostgreSQL revocation store", where, exc) from exc
 
     def _ensure_schema(self) -> None:
         with self._schema_lock:

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any, ClassVar, TypeVar
 
-from keyturn.errors import ConfigurationError, StoreError
+from keyturn._store_errors import redis_address, server_failure
+from keyturn.errors import ConfigurationError
 from keyturn.refresh.stores.redis import connect
 from keyturn.revocation import Found
 
@@ -50,6 +51,7 @@ class RedisRevocationStore:
             ) from None
         self._error: type[Exception] = redis.RedisError
         # A URL, or the caller's client (a RedisCluster too: every write is one key).
+        self._owns_client = client is None
         self._client = connect(redis.Redis, url, client, timeout)
         self._raise = self._client.register_script(_RAISE)
 
@@ -88,7 +90,8 @@ class RedisRevocationStore:
         return 0
 
     def close(self) -> None:
-        self._client.close()
+        if self._owns_client:  # a caller's client stays the caller's to close
+            self._client.close()
 
     def _set(self, key: str, value: float, keep_until: float) -> None:
         args = (repr(value), int(keep_until * 1000))
@@ -98,4 +101,5 @@ class RedisRevocationStore:
         try:
             return operation()
         except self._error as exc:
-            raise StoreError(f"Redis revocation store failed: {type(exc).__name__}") from exc
+            where = redis_address(self._client)
+            raise server_failure("Redis revocation store", where, exc) from exc

@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection
 from typing import ClassVar, TypeVar
 
 from keyturn._sqlite import ThreadConnections
-from keyturn.errors import StoreError
+from keyturn._store_errors import sqlite_failure
 from keyturn.revocation import Found
 from keyturn.revocation_stores import _sql
 
@@ -86,7 +86,7 @@ class SQLiteRevocationStore:
             with self._connections.write_lock:
                 return operation(connection)
         except sqlite3.Error as exc:
-            raise StoreError(f"SQLite revocation store failed: {type(exc).__name__}") from exc
+            raise sqlite_failure("SQLite revocation store", exc) from exc
 
 
 def _create_tables(connection: sqlite3.Connection) -> None:

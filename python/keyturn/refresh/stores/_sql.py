@@ -78,6 +78,8 @@ _SPEND = """UPDATE keyturn_refresh_tokens SET used_at = %s
 SPEND_HEAD = _SPEND + " RETURNING token_hash"
 INSERT_TOKEN = """INSERT INTO keyturn_refresh_tokens
     (token_hash, family_id, issued_at, expires_at, used_at) VALUES (%s, %s, %s, %s, %s)"""  # noqa: S105
+# After a spend wrote nothing: was this very rotation applied already (a retried call)?
+HEAD_IS = "SELECT 1 FROM keyturn_families WHERE family_id = %s AND head_hash = %s"
 ADVANCE_FAMILY = """UPDATE keyturn_families
     SET head_hash = %s, prev_hash = %s, last_used_at = %s, expires_at = %s
     WHERE family_id = %s"""
@@ -155,7 +157,7 @@ def load(token_hash: bytes, family_id: str) -> Flow[Stmt, Snapshot | None]:
 def commit_rotation(rotation: Rotation) -> Flow[Stmt, bool]:
     spent = yield Stmt(SPEND_HEAD, _spend_params(rotation), "rows")
     if not spent:
-        return False
+        return (yield from _already_applied(rotation))
     new = rotation.successor
     yield _insert_token(new)
     yield Stmt(ADVANCE_FAMILY, (*_advance_params(rotation), rotation.family_id))
@@ -173,7 +175,14 @@ def commit_rotation_in_one_statement(rotation: Rotation) -> Flow[Stmt, bool]:
         *_advance_params(rotation),
     )
     moved = yield Stmt(ROTATE_IN_ONE_STATEMENT, params, "rows")
-    return bool(moved)
+    return bool(moved) or (yield from _already_applied(rotation))
+
+
+def _already_applied(rotation: Rotation) -> Flow[Stmt, bool]:
+    """True when the family's head is already this rotation's successor: the call is a retry of
+    one that was applied (its reply lost), and every backend answers it as applied."""
+    rows = yield Stmt(HEAD_IS, (rotation.family_id, rotation.successor.token_hash), "rows")
+    return bool(rows)
 
 
 def _spend_params(rotation: Rotation) -> tuple[Any, ...]:

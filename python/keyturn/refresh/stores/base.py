@@ -27,7 +27,9 @@ class Store(Protocol):
     def commit_rotation(self, rotation: Rotation) -> bool:
         """Apply the rotation if its expected head is still the family's head, unused and
         unexpired at ``rotation.now``, and the family is not revoked; return whether it was
-        applied. All or nothing."""
+        applied. All or nothing. Every backend answers True, writing nothing, when this very
+        rotation (its successor is the head already) was applied before: a retried call whose
+        reply was lost."""
 
     def revoke_family(self, family_id: str, now: float) -> None:
         """Mark the family revoked (keeping the first revocation time)."""

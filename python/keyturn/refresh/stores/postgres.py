@@ -15,6 +15,7 @@ import threading
 from types import ModuleType
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from keyturn._store_errors import postgres_address, server_failure
 from keyturn.errors import ConfigurationError, StoreError
 from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
@@ -43,6 +44,14 @@ def _drivers() -> tuple[ModuleType, ModuleType]:
     return psycopg, psycopg_pool
 
 
+def dsn_unless_pool(dsn: str | None, pool: object) -> str:
+    """The DSN to open a pool on, when the caller gave a DSN and no pool of their own."""
+    if (dsn is None) == (pool is None):
+        raise ConfigurationError("give a PostgreSQL DSN or an existing pool (one of the two)")
+    assert dsn is not None
+    return dsn
+
+
 def _schema_flow() -> Flow[Stmt, None]:
     yield _SCHEMA_LOCK
     yield from _sql.ensure_schema(_DDL)
@@ -61,24 +70,34 @@ class _PostgresBase:
             "kwargs": {"connect_timeout": max(1, round(timeout)), "autocommit": True},
         }
         self._schema_ready = False
+        self._where = "the PostgreSQL server"  # host:port, once the pool is known
 
     def __repr__(self) -> str:
         # The DSN may hold a password: never shown.
         return f"{type(self).__name__}(<dsn hidden>)"
 
     def _failure(self, exc: BaseException) -> StoreError:
-        return StoreError(f"PostgreSQL store failed: {type(exc).__name__}")
+        return server_failure("PostgreSQL store", self._where, exc)
 
 
 class PostgresStore(_PostgresBase):
     """Refresh tokens in PostgreSQL, for services running on several machines."""
 
-    def __init__(self, dsn: str, *, pool_size: int = 10, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.ConnectionPool[Any] | None = None,
+        pool_size: int = 10,
+        timeout: float = 5.0,
+    ) -> None:
         super().__init__(pool_size, timeout)
         self._schema_lock = threading.Lock()
-        self._pool: psycopg_pool.ConnectionPool[Any] = self._pool_module.ConnectionPool(
-            dsn, open=True, **self._options
+        self._owns_pool = pool is None
+        self._pool: psycopg_pool.ConnectionPool[Any] = pool or self._pool_module.ConnectionPool(
+            dsn_unless_pool(dsn, pool), open=True, **self._options
         )
+        self._where = postgres_address(self._pool.conninfo)
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         self._run(_sql.create_family(family, token))
@@ -102,7 +121,8 @@ class PostgresStore(_PostgresBase):
         return self._run(_sql.purge_batch(now, limit))
 
     def close(self) -> None:
-        self._pool.close()
+        if self._owns_pool:  # a caller's pool stays the caller's to close
+            self._pool.close()
 
     def _run(self, flow: Flow[Stmt, T], *, transaction: bool = True) -> T:
         if not self._schema_ready:
@@ -126,13 +146,25 @@ class PostgresStore(_PostgresBase):
 class AsyncPostgresStore(_PostgresBase):
     """The same store for asyncio (``AsyncTokenService``); the pool opens on first use."""
 
-    def __init__(self, dsn: str, *, pool_size: int = 10, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.AsyncConnectionPool[Any] | None = None,
+        pool_size: int = 10,
+        timeout: float = 5.0,
+    ) -> None:
         super().__init__(pool_size, timeout)
         self._schema_lock: asyncio.Lock | None = None
-        self._pool: psycopg_pool.AsyncConnectionPool[Any] = self._pool_module.AsyncConnectionPool(
-            dsn, open=False, **self._options
+        self._owns_pool = pool is None
+        self._pool: psycopg_pool.AsyncConnectionPool[Any] = (
+            pool
+            or self._pool_module.AsyncConnectionPool(
+                dsn_unless_pool(dsn, pool), open=False, **self._options
+            )
         )
         self._opened = False
+        self._where = postgres_address(self._pool.conninfo)
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         await self._run(_sql.create_family(family, token))
@@ -156,7 +188,8 @@ class AsyncPostgresStore(_PostgresBase):
         return await self._run(_sql.purge_batch(now, limit))
 
     async def close(self) -> None:
-        await self._pool.close()
+        if self._owns_pool:  # a caller's pool stays the caller's to close
+            await self._pool.close()
 
     async def _run(self, flow: Flow[Stmt, T], *, transaction: bool = True) -> T:
         if not self._schema_ready:

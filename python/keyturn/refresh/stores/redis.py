@@ -23,6 +23,8 @@ import json
 from types import ModuleType
 from typing import Any, NamedTuple, TypeVar
 
+from keyturn._limits import DAY
+from keyturn._store_errors import redis_address, server_failure
 from keyturn.errors import ConfigurationError, StoreError
 from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
@@ -30,7 +32,6 @@ from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecor
 __all__ = ["AsyncRedisStore", "RedisStore"]
 
 T = TypeVar("T")
-DAY = 86400.0
 
 # Applies a planned rotation if the expected head is still the family's unused, unexpired head
 # and the family is not revoked. Returns 1 when applied (also when this very rotation was already
@@ -205,14 +206,14 @@ class _RedisBase:
             raise ConfigurationError("retention must be >= 0 seconds")
         self._layout = _Layout(retention)
         self._user_scan: Any = None  # the scan_iter in progress, kept between purge batches
+        self._where = "the Redis server"  # host:port, once the client is known
 
     def __repr__(self) -> str:
         # The URL may hold a password: never shown.
         return f"{type(self).__name__}(<url hidden>)"
 
-    @staticmethod
-    def _failure(exc: BaseException) -> StoreError:
-        return StoreError(f"Redis store failed: {type(exc).__name__}")
+    def _failure(self, exc: BaseException) -> StoreError:
+        return server_failure("Redis store", self._where, exc)
 
 
 class RedisStore(_RedisBase):
@@ -228,7 +229,9 @@ class RedisStore(_RedisBase):
     ) -> None:
         super().__init__(retention)
         self._redis = _driver()
+        self._owns_client = client is None
         self._client = connect(self._redis.Redis, url, client, timeout)
+        self._where = redis_address(self._client)
         self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
@@ -253,7 +256,8 @@ class RedisStore(_RedisBase):
         return self._run(self._layout.purge_batch(now, limit))
 
     def close(self) -> None:
-        self._client.close()
+        if self._owns_client:  # a caller's client stays the caller's to close
+            self._client.close()
 
     def _run(self, flow: Flow[Request, T]) -> T:
         try:
@@ -291,7 +295,9 @@ class AsyncRedisStore(_RedisBase):
     ) -> None:
         super().__init__(retention)
         self._redis = _driver()
+        self._owns_client = client is None
         self._client = connect(self._redis.asyncio.Redis, url, client, timeout)
+        self._where = redis_address(self._client)
         self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
@@ -316,7 +322,8 @@ class AsyncRedisStore(_RedisBase):
         return await self._run(self._layout.purge_batch(now, limit))
 
     async def close(self) -> None:
-        await self._client.aclose()
+        if self._owns_client:  # a caller's client stays the caller's to close
+            await self._client.aclose()
 
     async def _run(self, flow: Flow[Request, T]) -> T:
         try:

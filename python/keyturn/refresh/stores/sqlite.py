@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from keyturn._sqlite import ThreadConnections
-from keyturn.errors import StoreError
+from keyturn._store_errors import sqlite_failure
 from keyturn.refresh._drive import Flow, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 from keyturn.refresh.stores import _sql
@@ -114,4 +114,4 @@ def _guard(operation: Callable[[], T]) -> T:
     try:
         return operation()
     except sqlite3.Error as exc:
-        raise StoreError(f"SQLite store failed: {type(exc).__name__}") from exc
+        raise sqlite_failure("SQLite store", exc) from exc
