@@ -6,10 +6,14 @@ Cookies are sent by hand (no cookie jar): each request carries exactly what a br
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
 import httpx
 import pytest
+
+import keyturn as kt
+from keyturn.asgi import login_endpoints
 
 from .conftest import NANO_USER, Site, nanoidp_sign_in
 
@@ -137,3 +141,42 @@ def test_only_get(site: Site) -> None:
     response = httpx.post(f"{site.url}/auth/login")
     assert response.status_code == 405
     assert response.headers["allow"] == "GET"
+
+
+class BrokenStates:
+    """A login-state store whose database is gone: every operation fails."""
+
+    def put(self, state: str, login: object) -> None:
+        raise kt.StoreError("login state store: OperationalError")
+
+    def take(self, state: str) -> None:
+        raise kt.StoreError("login state store: OperationalError")
+
+
+@pytest.mark.asyncio
+async def test_a_failing_state_store_is_a_503_and_issues_nothing(tmp_path: Path) -> None:
+    document = {
+        "issuer": "https://idp.example",
+        "jwks_uri": "https://idp.example/jwks",
+        "authorization_endpoint": "https://idp.example/authorize",
+        "token_endpoint": "https://idp.example/token",
+        "id_token_signing_alg_values_supported": ["RS256"],
+    }
+    metadata = kt.ProviderMetadata.from_document(document, issuer="https://idp.example")
+    party = kt.RelyingParty(
+        kt.OAuthClient(metadata, kt.PublicClient("app")),
+        redirect_uri="https://app.example/auth/callback",
+        states=BrokenStates(),
+    )
+    service = kt.TokenService(
+        kt.Issuer(kt.Keyring.generate(), issuer="https://app.example", audience="app"),
+        store=kt.SQLiteStore(str(tmp_path / "kt.db")),
+    )
+    app = login_endpoints(party, service, map_user=lambda login: login.subject)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://app.example") as client:
+        for path in ("/auth/login", "/auth/callback?state=s&code=c"):
+            response = await client.get(path)
+            assert response.status_code == 503, path
+            assert response.json() == {"error": "temporarily_unavailable"}
+    service.close()

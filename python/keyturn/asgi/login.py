@@ -147,6 +147,8 @@ class _LoginEndpoints:
             if params is None:
                 raise _bad_callback()
             login = await self.party.acomplete_login(params, binding=binding)
+        except StoreError:
+            raise  # our storage failed, not the login: a 503 (in __call__)
         except KeyturnError as error:
             status = 502 if isinstance(error, ProviderError) and not _answered(error) else 400
             logger.info("sign-in refused: %s", error.code)
