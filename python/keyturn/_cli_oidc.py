@@ -88,13 +88,18 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--oidc-scope", default="openid email", help="scopes of the sign-in (default: openid email)"
     )
+    parser.add_argument(
+        "--oidc-redirect-uri",
+        help="the callback URL as the provider sees it (behind a proxy); "
+        "default http://HOST:PORT/auth/callback",
+    )
 
 
 def with_sign_in(args: argparse.Namespace, service: Any, app: Any) -> Any:
     """``app`` behind ``/auth/login`` and ``/auth/callback`` when ``--oidc-issuer`` is given.
 
     The local user id is the provider's ``sub``; the callback URL to register at the provider is
-    ``http://HOST:PORT/auth/callback`` (printed at start).
+    ``--oidc-redirect-uri`` or ``http://HOST:PORT/auth/callback`` (printed at start).
     """
     if args.oidc_issuer is None:
         return app
@@ -109,7 +114,7 @@ def with_sign_in(args: argparse.Namespace, service: Any, app: Any) -> Any:
     )
     party = RelyingParty(
         client,
-        redirect_uri=f"http://{args.host}:{args.port}/auth/callback",
+        redirect_uri=args.oidc_redirect_uri or f"http://{args.host}:{args.port}/auth/callback",
         states=MemoryLoginStates(),  # one uvicorn process: its memory is the whole server
         scope=args.oidc_scope,
     )

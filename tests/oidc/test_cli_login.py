@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
@@ -87,10 +87,16 @@ def test_login_device_with_an_unreadable_secret_file(nanoidp: Provider, tmp_path
     assert out == ""
 
 
-@pytest.fixture
-def served(nanoidp: Provider, secret_file: Path, tmp_path: Path) -> Iterator[str]:
+PUBLIC_CALLBACK = "https://app.example/auth/callback"
+
+
+@pytest.fixture(params=["default", "behind-a-proxy"])
+def served(
+    request: pytest.FixtureRequest, nanoidp: Provider, secret_file: Path, tmp_path: Path
+) -> Iterator[str]:
     subprocess.run([str(KEYTURN), "keys", "init"], cwd=tmp_path, check=True, timeout=60)
     port = free_port()
+    proxy = ["--oidc-redirect-uri", PUBLIC_CALLBACK] if request.param == "behind-a-proxy" else []
     process = keyturn(
         "serve",
         "--port",
@@ -103,6 +109,7 @@ def served(nanoidp: Provider, secret_file: Path, tmp_path: Path) -> Iterator[str
         NANO_BASIC[0],
         "--oidc-client-secret-file",
         str(secret_file),
+        *proxy,
         cwd=tmp_path,
     )
     url = f"http://127.0.0.1:{port}"
@@ -124,8 +131,11 @@ def test_serve_signs_users_in_at_the_provider(served: str) -> None:
     start = httpx.get(f"{served}/auth/login?next=/")
     assert start.status_code == 302
     cookie = start.headers["set-cookie"].split(";", 1)[0]
+    query = dict(parse_qsl(urlsplit(start.headers["location"]).query))
+    callback = query["redirect_uri"]
+    assert callback in (f"{served}/auth/callback", PUBLIC_CALLBACK)
     with httpx.Client() as browser:
-        params = nanoidp_sign_in(browser, start.headers["location"], f"{served}/auth/callback")
+        params = nanoidp_sign_in(browser, start.headers["location"], callback)
     done = httpx.get(f"{served}/auth/callback?{urlencode(params)}", headers={"cookie": cookie})
     assert done.status_code == 303, done.text
     assert any(c.startswith("__Host-keyturn_refresh=") for c in done.headers.get_list("set-cookie"))
