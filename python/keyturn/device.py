@@ -2,9 +2,10 @@
 
 ``start(client, scope=...)`` asks the provider for a device code and returns what to show the
 user (``user_code``, ``verification_uri``). ``poll(client, authorization)`` then polls the token
-endpoint every ``interval`` seconds: ``authorization_pending`` keeps polling, ``slow_down`` adds
-5 seconds to the interval for good (§3.5), ``expired_token`` and the code's own ``expires_in``
-end with ``LoginError("login_expired")``, ``access_denied`` with ``LoginError("login_denied")``.
+endpoint every ``interval`` seconds (at least one): ``authorization_pending`` keeps polling,
+``slow_down`` adds 5 seconds to the interval for good (§3.5), ``expired_token`` and the code's own
+``expires_in`` end with ``LoginError("login_expired")``, ``access_denied`` with
+``LoginError("login_denied")``.
 Setting the ``cancel`` event stops the polling at once with ``LoginError("login_cancelled")``;
 cancelling an ``apoll`` task stops its polling thread too.
 """
@@ -24,6 +25,8 @@ __all__ = ["DeviceAuthorization", "apoll", "poll", "start"]
 #: RFC 8628 §3.2: without ``interval`` the client waits 5 seconds; §3.5: slow_down adds 5.
 DEFAULT_INTERVAL = 5
 SLOW_DOWN_STEP = 5
+#: A provider's ``interval: 0`` would turn polling into a busy loop against it: 1 s at least.
+MIN_INTERVAL = 1
 _GRANT_TYPE = "urn:ietf:params:oauth:grant-type:device_code"
 
 
@@ -76,7 +79,9 @@ def start(client: OAuthClient, *, scope: str | None = None) -> DeviceAuthorizati
         verification_uri=str(uri),
         verification_uri_complete=complete,
         expires_at=time.time() + _seconds(document.get("expires_in"), "expires_in", None),
-        interval=_seconds(document.get("interval"), "interval", DEFAULT_INTERVAL),
+        interval=max(
+            MIN_INTERVAL, _seconds(document.get("interval"), "interval", DEFAULT_INTERVAL)
+        ),
     )
 
 

@@ -170,3 +170,14 @@ def test_unusable_device_answer(scripted: Scripted, changes: dict[str, object]) 
         device.start(client_for(scripted))
     assert type(bad.value) is kt.ProviderError
     assert bad.value.code == "provider_response_invalid"
+
+
+def test_an_interval_of_zero_is_not_a_busy_loop(scripted: Scripted) -> None:
+    scripted.script("/device", _device_answer(interval=0))
+    scripted.script("/token", _error("authorization_pending"), _tokens())
+    client = client_for(scripted)
+    started = device.start(client)
+    assert started.interval == device.MIN_INTERVAL
+    device.poll(client, started)
+    arrivals = _arrivals(scripted)
+    assert arrivals[1] - arrivals[0] >= device.MIN_INTERVAL
