@@ -16,6 +16,12 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 
 import peers
+from keyturn import _core
+
+
+def pytest_benchmark_update_machine_info(machine_info: dict[str, object]) -> None:
+    """Records the Ed25519 backend in --benchmark-json, for benches/chart.py's title."""
+    machine_info["ed25519_backend"] = _core.ed25519_backend()
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,16 @@ def count(mode: str, n: int) -> int:
     return int(match.group(1))
 
 
+def backend_under_valgrind() -> str:
+    """Valgrind's virtual CPU has no AVX-512, so the counts are of the AVX2 (or serial) backend."""
+    code = "from keyturn import _core; print(_core.ed25519_backend())"
+    return subprocess.run(
+        ["valgrind", "-q", sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
+
+
 def main() -> None:
+    print(f"Ed25519 backend under valgrind: {backend_under_valgrind()}")
     base = count("verify", 0)
     verify = (count("verify", N) - base) / N
     raw = (count("raw", N) - base) / N

@@ -4,8 +4,6 @@
 # on an arm64 CPython, with nothing of the x86-64 build on the path.
 #
 #   scripts/qemu-arm64.sh WHEEL
-#   scripts/qemu-arm64.sh --root-only    only make (or find) the arm64 root; .ci/run starts this
-#                                        in the background while the wheels build
 #
 # Environment:
 #   KEYTURN_CI_CACHE   where the arm64 root is kept between runs (default /var/cache/keyturn-ci);
@@ -21,7 +19,7 @@ cd "$root"
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
 
-arg=${1:?usage: scripts/qemu-arm64.sh WHEEL | --root-only}
+wheel=$(realpath "${1:?usage: scripts/qemu-arm64.sh WHEEL}")
 venv=${KEYTURN_VENV:-$root/.venv}
 cache=${KEYTURN_CI_CACHE:-/var/cache/keyturn-ci}
 suite=bookworm # its python3 is 3.11: the pip tags below follow it
@@ -52,11 +50,6 @@ if [ ! -x "$rootfs/usr/bin/python3" ]; then
     mv "$rootfs.partial" "$rootfs"
 fi
 
-if [ "$arg" = --root-only ]; then
-    print_timings
-    exit 0
-fi
-wheel=$(realpath "$arg")
 vectors=${KEYTURN_VECTORS:-$(cd .. && pwd)/shared/vectors}
 [ -d "$vectors" ] || { echo "error: vector folder $vectors is absent" >&2; exit 1; }
 
@@ -99,7 +92,8 @@ section "arm64: pytest ${tests[*]} (qemu-user)"
 import platform
 import keyturn._core
 
-print("machine:", platform.machine(), "| python:", platform.python_version())
+backend = getattr(keyturn._core, "ed25519_backend", lambda: "(not reported)")()
+print("machine:", platform.machine(), "| python:", platform.python_version(), "| ed25519:", backend)
 print("keyturn._core from:", keyturn._core.__file__)
 if platform.machine() != "aarch64" or not keyturn._core.__file__.startswith("/kt/site/"):
     raise SystemExit("error: not the aarch64 wheel on an aarch64 python")

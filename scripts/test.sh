@@ -27,6 +27,16 @@ section "cargo test"
 # linker drops libpython, checked with ldd), so this only keeps such a test from failing to load.
 libdir=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')
 LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" cargo test
+# The run above uses .cargo/config.toml's AVX-512 IFMA build; RUSTFLAGS replaces that to rerun the
+# tests (Ed25519 conformance included) on the AVX2 and serial backends, each in its own target dir.
+if [ "$(uname -m)" = x86_64 ]; then
+    for pair in simd:avx2 serial:serial; do
+        section "cargo test (curve25519-dalek backend ${pair%:*})"
+        RUSTFLAGS="--cfg curve25519_dalek_backend=\"${pair%:*}\"" CARGO_TARGET_DIR="target/dalek-${pair%:*}" \
+            KEYTURN_EXPECT_ED25519_BACKEND="${pair#*:}" \
+            LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" cargo test
+    done
+fi
 
 section "ruff"
 "$py" -m ruff check .

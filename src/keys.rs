@@ -15,7 +15,7 @@ use crate::rsa::{self, RsaPrivate, RsaPublic};
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use curve25519_dalek::edwards::CompressedEdwardsY;
-use ed25519_dalek::{Signature, Signer as _};
+use ed25519_dalek::Signature;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -124,7 +124,7 @@ pub struct PublicKey {
 #[derive(Clone)]
 #[allow(clippy::large_enum_variant)]
 pub enum PrivateMaterial {
-    Ed25519(ed25519_dalek::SigningKey),
+    Ed25519(crate::ed25519::SigningKey),
     Rsa(Arc<RsaPrivate>),
     Ec(Arc<EcPrivate>),
 }
@@ -487,7 +487,7 @@ impl PrivateKey {
             seed.try_into()
                 .map_err(|_| Error::invalid_key("an Ed25519 seed is exactly 32 bytes"))?,
         );
-        let key = ed25519_dalek::SigningKey::from_bytes(&seed);
+        let key = crate::ed25519::SigningKey::from_seed(&seed);
         Ok(PrivateKey::new(
             PrivateMaterial::Ed25519(key),
             kid,
@@ -500,9 +500,7 @@ impl PrivateKey {
     pub fn generate(kid: Option<String>, alg: Option<Alg>, rsa_bits: usize) -> Result<Self> {
         let (material, algs) = match alg {
             None | Some(Alg::EdDSA | Alg::Ed25519) => (
-                PrivateMaterial::Ed25519(ed25519_dalek::SigningKey::generate(
-                    &mut rand_core::OsRng,
-                )),
+                PrivateMaterial::Ed25519(crate::ed25519::SigningKey::generate()),
                 AlgSet::ED25519,
             ),
             Some(alg) if AlgSet::RSA.contains(alg) => (
@@ -676,7 +674,7 @@ impl PrivateKey {
             ));
         }
         match &self.material {
-            PrivateMaterial::Ed25519(k) => Ok(k.sign(message).to_bytes().to_vec()),
+            PrivateMaterial::Ed25519(k) => Ok(k.sign(message).to_vec()),
             PrivateMaterial::Rsa(k) => k.sign(alg, message),
             PrivateMaterial::Ec(k) => k.sign(message),
         }

@@ -5,9 +5,12 @@ pub mod b64;
 pub mod batch;
 pub mod cache;
 pub mod claims;
+#[cfg(test)]
+mod conformance;
 pub mod der;
 pub mod digest;
 pub mod ec;
+pub mod ed25519;
 pub mod errors;
 pub mod hmac;
 pub mod json;
@@ -18,12 +21,19 @@ pub mod verifier;
 
 use pyo3::prelude::*;
 
+/// The curve arithmetic Ed25519 verification runs on here: "avx512ifma", "avx2" or "serial".
+#[pyfunction]
+fn ed25519_backend() -> &'static str {
+    ed25519::backend().name()
+}
+
 // Every shared structure is immutable or behind a Mutex (the verified-token cache), so the module
 // runs without the GIL on free-threaded CPython.
 #[pymodule(gil_used = false)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("MAX_TOKEN_BYTES", verifier::MAX_TOKEN_BYTES)?;
+    m.add_function(wrap_pyfunction!(ed25519_backend, m)?)?;
     m.add_class::<keys::py::PySigningKey>()?;
     m.add_class::<keys::py::PyVerifyingKey>()?;
     m.add_class::<hmac::py::PyHmacKey>()?;

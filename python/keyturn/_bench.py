@@ -17,6 +17,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any, NamedTuple
 
+from keyturn._core import ed25519_backend
 from keyturn.keyring import Keyring
 from keyturn.tokens import Issuer, Verifier
 
@@ -97,3 +98,5 @@ def run(seconds: float) -> None:
     print("timing verify_many...", file=sys.stderr)
     many = per_call_seconds(lambda: verifier.verify_many(batch), seconds, BATCH) * 1e6
     print(f"{f'keyturn verify_many ({BATCH})':<30} {'-':>9} {many:10.1f}  (per token)")
+    # Verify times depend on it: AVX-512 IFMA, AVX2 or serial curve arithmetic.
+    print(f"keyturn Ed25519 backend: {ed25519_backend()}")

@@ -1,7 +1,7 @@
 """Types of the private Rust module ``keyturn._core`` (checked by ``python -m mypy.stubtest``)."""
 
 from collections.abc import Mapping, Sequence
-from typing import Any, final
+from typing import Any, Literal, final
 
 from keyturn.errors import TokenError
 from keyturn.signer import Signer
@@ -15,6 +15,7 @@ __all__ = [
     "__version__",
     "constant_time_eq",
     "decode",
+    "ed25519_backend",
     "encode",
     "sha256",
     "unverified_parts",
@@ -158,3 +159,5 @@ def decode(
 def unverified_parts(token: str | bytes) -> tuple[dict[str, Any], dict[str, Any]]: ...
 def sha256(data: bytes) -> bytes: ...
 def constant_time_eq(a: bytes, b: bytes) -> bool: ...
+def ed25519_backend() -> Literal["avx512ifma", "avx2", "serial"]:
+    """The curve arithmetic Ed25519 verification runs on in this process."""

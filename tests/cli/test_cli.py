@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import keyturn
+from keyturn import _core
 
 Run = Callable[..., subprocess.CompletedProcess[str]]
 KEYTURN = Path(sys.executable).with_name("keyturn")
@@ -190,7 +191,8 @@ def test_bench_prints_a_table(run: Run) -> None:
     lines = result.stdout.splitlines()
     assert lines[0].split() == ["library", "sign", "µs", "verify", "µs"]
     assert any(line.startswith("keyturn ") for line in lines[1:])
-    assert lines[-1].startswith("keyturn verify_many (256)")
+    assert lines[-2].startswith("keyturn verify_many (256)")
+    assert lines[-1] == f"keyturn Ed25519 backend: {_core.ed25519_backend()}"
     assert "timing" in result.stderr  # progress goes to stderr, the table to stdout
 
 
