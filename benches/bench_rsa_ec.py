@@ -1,9 +1,11 @@
 """RS256 and ES256: verify (with the same claim checks) and sign, keyturn against its peers.
 
 Every peer verifies the very same token (signed by cryptography/OpenSSL, as an identity provider
-would), and each adapter is checked before it is timed: it must return the claims of a good token
-and refuse a forged one with its own library's error class. Run with the others:
-``pytest benches/bench_rsa_ec.py --benchmark-json=rsa_ec.json``.
+would), and each adapter is checked before it is timed (``check``): it must return the claims of a
+good token and refuse a forged signature and a wrong audience with its own library's error class
+(``peers.REFUSALS``). Run with the others:
+``pytest benches/bench_rsa_ec.py --benchmark-json=rsa_ec.json``; ``benches/chart_rsa_ec.py`` times
+the same adapters in one interleaved run.
 """
 
 from __future__ import annotations
@@ -38,10 +40,10 @@ class KeyForms:
 @dataclass(frozen=True)
 class Peer:
     name: str
+    #: As in ``peers.Peer``: "keyturn", "rust" (Rust-backed) or "python".
+    kind: str
     sign: Callable[[peers.Claims], str]
     verify: Callable[[str], peers.Claims]
-    #: The class name this library raises for a bad signature.
-    refusal: str
 
 
 def make_keys(alg: str) -> KeyForms:
@@ -71,13 +73,13 @@ def keyturn_peer(keys: KeyForms) -> Peer:
     )
     return Peer(
         "keyturn",
+        "keyturn",
         lambda claims: kt.encode(claims, signing, alg=keys.alg),
         verifier.verify,
-        "InvalidSignature",
     )
 
 
-def _pyjwt_style(name: str, module: Any, signing: Any, verifying: Any, alg: str) -> Peer:
+def _pyjwt_style(name: str, kind: str, module: Any, signing: Any, verifying: Any, alg: str) -> Peer:
     def sign(claims: peers.Claims) -> str:
         token: str = module.encode(claims, signing, algorithm=alg)
         return token
@@ -93,20 +95,20 @@ def _pyjwt_style(name: str, module: Any, signing: Any, verifying: Any, alg: str)
         )
         return claims
 
-    return Peer(name, sign, verify, "InvalidSignatureError")
+    return Peer(name, kind, sign, verify)
 
 
 def pyjwt_peer(keys: KeyForms) -> Peer:
     import jwt
 
-    return _pyjwt_style("PyJWT", jwt, keys.private, keys.private.public_key(), keys.alg)
+    return _pyjwt_style("PyJWT", "python", jwt, keys.private, keys.private.public_key(), keys.alg)
 
 
 def pyjwt_rs_peer(keys: KeyForms) -> Peer:
     import jwt_rs
 
     verifying = jwt_rs.PyJWK(keys.public_jwk, algorithm=keys.alg)
-    return _pyjwt_style("pyjwt-rs", jwt_rs, keys.private_pem, verifying, keys.alg)
+    return _pyjwt_style("pyjwt-rs", "rust", jwt_rs, keys.private_pem, verifying, keys.alg)
 
 
 def oxyjwt_peer(keys: KeyForms) -> Peer:
@@ -116,7 +118,7 @@ def oxyjwt_peer(keys: KeyForms) -> Peer:
     kind = "rsa" if keys.alg.startswith("RS") else "ec"
     signing = getattr(EncodingKey, f"from_{kind}_pem")(keys.private_pem)
     verifying = getattr(DecodingKey, f"from_{kind}_pem")(keys.public_pem)
-    return _pyjwt_style("oxyjwt", oxyjwt, signing, verifying, keys.alg)
+    return _pyjwt_style("oxyjwt", "rust", oxyjwt, signing, verifying, keys.alg)
 
 
 def joserfc_peer(keys: KeyForms) -> Peer:
@@ -142,7 +144,7 @@ def joserfc_peer(keys: KeyForms) -> Peer:
         registry.validate(claims)
         return claims
 
-    return Peer("joserfc", sign, verify, "BadSignatureError")
+    return Peer("joserfc", "python", sign, verify)
 
 
 def jwcrypto_peer(keys: KeyForms) -> Peer:
@@ -163,7 +165,22 @@ def jwcrypto_peer(keys: KeyForms) -> Peer:
         claims: peers.Claims = json.loads(checked.claims)
         return claims
 
-    return Peer("jwcrypto", sign, verify, "InvalidJWSSignature")
+    return Peer("jwcrypto", "python", sign, verify)
+
+
+def ryjwt_peer(keys: KeyForms) -> Peer:
+    import ryjwt  # CPython >= 3.12 only
+
+    signing = ryjwt.PrivateKey(keys.private_pem, algorithms=[keys.alg])
+    verifying = ryjwt.PublicKey(keys.public_pem, algorithms=[keys.alg], audience=AUD, issuer=ISS)
+
+    def verify(token: str) -> peers.Claims:
+        claims: peers.Claims = verifying.decode(token)
+        # ryjwt checks exp/aud/iss itself but has no required-claims option.
+        peers.require_present(claims)
+        return claims
+
+    return Peer("ryjwt", "rust", signing.encode, verify)
 
 
 ADAPTERS: dict[str, Callable[[KeyForms], Peer]] = {
@@ -173,7 +190,29 @@ ADAPTERS: dict[str, Callable[[KeyForms], Peer]] = {
     "oxyjwt": oxyjwt_peer,
     "joserfc": joserfc_peer,
     "jwcrypto": jwcrypto_peer,
+    "ryjwt": ryjwt_peer,
 }
+
+
+def check(peer: Peer, keys: KeyForms, token: str, claims: peers.Claims) -> None:
+    """Fails unless ``peer`` returns ``token``'s claims and refuses a forged signature and a
+    wrong audience with its library's own class: a peer is timed only doing every check."""
+    assert peer.verify(token) == claims, peer.name
+    head, payload, _ = token.split(".")
+    foreign = jwt.encode(claims, make_keys(keys.alg).private, algorithm=keys.alg)
+    forged = f"{head}.{payload}.{foreign.split('.')[2]}"
+    elsewhere = jwt.encode({**claims, "aud": "other.example.com"}, keys.private, algorithm=keys.alg)
+    refusals = peers.REFUSALS[peer.name]
+    assert _refusal(peer, forged) == refusals["bad signature"], peer.name
+    assert _refusal(peer, elsewhere) == refusals["wrong audience"], peer.name
+
+
+def _refusal(peer: Peer, token: str) -> str:
+    try:
+        peer.verify(token)
+    except Exception as error:
+        return type(error).__name__
+    raise AssertionError(f"{peer.name} accepted a token it must refuse")
 
 
 @pytest.fixture(scope="module", params=ALGS)
@@ -200,22 +239,12 @@ def _peer(name: str, keys: KeyForms) -> Peer:
         pytest.skip(f"{name}: {error}")
 
 
-def _refusal(peer: Peer, token: str) -> str:
-    try:
-        peer.verify(token)
-    except Exception as error:
-        return type(error).__name__
-    raise AssertionError(f"{peer.name} accepted a forged token")
-
-
 @pytest.mark.parametrize("name", list(ADAPTERS))
 def test_verify(
     benchmark: BenchmarkFixture, keys: KeyForms, token: str, claims: peers.Claims, name: str
 ) -> None:
     peer = _peer(name, keys)
-    head, payload, _ = token.split(".")
-    foreign = jwt.encode(claims, make_keys(keys.alg).private, algorithm=keys.alg)
-    assert _refusal(peer, f"{head}.{payload}.{foreign.split('.')[2]}") == peer.refusal
+    check(peer, keys, token, claims)
     benchmark.group = f"verify {keys.alg}"
     benchmark.extra_info.update(peer=name, alg=keys.alg)
     assert benchmark(peer.verify, token) == claims
@@ -229,3 +258,24 @@ def test_sign(benchmark: BenchmarkFixture, keys: KeyForms, claims: peers.Claims,
     benchmark.extra_info.update(peer=name, alg=keys.alg)
     signed = benchmark(peer.sign, claims)
     assert checker.verify(signed) == claims  # what was timed is a valid token
+
+
+@pytest.mark.parametrize("alg", ALGS)
+def test_interleaved_cases(alg: str) -> None:
+    """benches/chart_rsa_ec.py's cases: built (which checks every peer), complete, and correct."""
+    import chart_rsa_ec
+
+    built = chart_rsa_ec.cases(alg)
+    rows = {(case.group, case.peer) for case in built}
+    assert {(f"verify {alg}", chart_rsa_ec.MANY), (f"verify {alg}", chart_rsa_ec.CACHED)} <= rows
+    for name in ("keyturn", "PyJWT"):
+        assert {(f"verify {alg}", name), (f"sign {alg}", name)} <= rows
+    for case in built:
+        result = case.call()
+        if case.group.startswith("verify"):  # claims, or verify_many's list of them
+            assert all(
+                isinstance(r, dict) for r in (result if isinstance(result, list) else [result])
+            )
+        else:  # cases() verified each peer's token under keyturn; here: the one timed call
+            assert isinstance(result, str)
+            assert jwt.get_unverified_header(result)["alg"] == alg

@@ -83,27 +83,14 @@ def measure(rounds: int, stat: str, batch_seconds: float) -> tuple[Table, dict[s
         print(f"left out: {name} ({why})")
     token = available[REFERENCE].sign(claims)
     raw_verify, raw_sign = peers.raw_ed25519(keys, token)
-    cases: list[tuple[str, str, str, Callable[[], object]]] = [
-        (group, peer.name, peer.kind, partial(call, arg))
-        for peer in available.values()
-        for group, call, arg in (("verify", peer.verify, token), ("sign", peer.sign, claims))
-    ]
-    cases += [("verify", RAW, "raw", raw_verify), ("sign", RAW, "raw", raw_sign)]
-    # Calls per batch, so that a batch lasts about batch_seconds whatever the library's speed;
-    # long enough that the caches a library warms on its first call hardly count.
-    batch = {case[:2]: max(1, round(batch_seconds / _one_call(case[3]))) for case in cases}
-    samples: dict[tuple[str, str], list[float]] = {case[:2]: [] for case in cases}
-    for _ in range(rounds):
-        random.shuffle(cases)
-        for group, name, _kind, call in cases:
-            count = batch[group, name]
-            start = time.perf_counter()
-            for _ in range(count):
-                call()
-            samples[group, name].append((time.perf_counter() - start) / count)
-    table: Table = {"verify": {}, "sign": {}}
-    for group, name, kind, _call in cases:
-        table[group][name] = Result(name, kind, STATISTICS[stat](samples[group, name]))
+    cases = [Case("verify", RAW, "raw", raw_verify), Case("sign", RAW, "raw", raw_sign)]
+    for peer in available.values():
+        cases += [
+            Case("verify", peer.name, peer.kind, partial(peer.verify, token)),
+            Case("sign", peer.name, peer.kind, partial(peer.sign, claims)),
+        ]
+    measured = interleave(cases, rounds, stat, batch_seconds)
+    table = {group: measured[group] for group in GROUPS}  # verify first, as plotted
     machine = {
         "python_implementation": platform.python_implementation(),
         "python_version": platform.python_version(),
@@ -111,6 +98,43 @@ def measure(rounds: int, stat: str, batch_seconds: float) -> tuple[Table, dict[s
         "ed25519_backend": _core.ed25519_backend(),
     }
     return table, machine
+
+
+@dataclass(frozen=True)
+class Case:
+    """One timed call: ``per`` operations each (a batch call such as ``verify_many``)."""
+
+    group: str
+    peer: str
+    kind: str
+    call: Callable[[], object]
+    per: int = 1
+
+
+def interleave(cases: list[Case], rounds: int, stat: str, batch_seconds: float) -> Table:
+    """Time every case over ``rounds`` rounds, each running all cases once in a shuffled order.
+
+    A slow spell on a shared machine then hits every library alike instead of whichever one
+    happened to be running; the figure kept is ``stat`` over the rounds, per operation.
+    """
+    cases = list(cases)
+    # Calls per batch, so that a batch lasts about batch_seconds whatever the library's speed;
+    # long enough that the caches a library warms on its first call hardly count.
+    batch = {id(case): max(1, round(batch_seconds / _one_call(case.call))) for case in cases}
+    samples: dict[int, list[float]] = {id(case): [] for case in cases}
+    for _ in range(rounds):
+        random.shuffle(cases)
+        for case in cases:
+            count, call = batch[id(case)], case.call
+            start = time.perf_counter()
+            for _ in range(count):
+                call()
+            samples[id(case)].append((time.perf_counter() - start) / (count * case.per))
+    table: Table = {}
+    for case in cases:
+        seconds = STATISTICS[stat](samples[id(case)])
+        table.setdefault(case.group, {})[case.peer] = Result(case.peer, case.kind, seconds)
+    return table
 
 
 def _one_call(call: Callable[[], object]) -> float:

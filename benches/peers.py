@@ -278,20 +278,20 @@ def ryjwt(keys: Keys) -> Peer:
     def verify(token: str) -> Claims:
         claims: Claims = verifying.decode(token)
         # ryjwt checks exp/aud/iss itself but has no required-claims option.
-        _require_present(claims)
+        require_present(claims)
         return claims
 
     return Peer("ryjwt", "rust", signing.encode, verify)
 
 
-def _require_present(claims: Claims) -> None:
+def require_present(claims: Claims) -> None:
     missing = [name for name in REQUIRED if name not in claims]
     if missing:
         raise Refused(f"missing claims: {missing}")
 
 
 def _check_claims(claims: Claims) -> None:
-    _require_present(claims)
+    require_present(claims)
     if claims["iss"] != ISSUER or claims["aud"] != AUDIENCE:
         raise Refused("wrong issuer or audience")
     if claims["exp"] <= time.time():
@@ -316,6 +316,56 @@ def raw_ed25519(keys: Keys, token: str) -> tuple[Callable[[], None], Callable[[]
     signing_key = kt.SigningKey.from_seed(keys.seed)
     public_key = signing_key.public_key
     return (lambda: public_key.verify(raw_signature, message)), (lambda: signing_key.sign(message))
+
+
+#: Each library's refusal of each bad token (benches/bench_verify.py's bad claim sets and a forged
+#: signature; bench_rsa_ec.py's RS256/ES256 tokens too), by class name, each library having its
+#: own classes: an adapter that crashes (TypeError, KeyError) never passes for a refusal.
+_KEYTURN = {
+    "wrong audience": "InvalidAudience",
+    "wrong issuer": "InvalidIssuer",
+    "expired": "ExpiredToken",
+    "no subject": "MissingClaim",
+    "no iat": "MissingClaim",
+    "bad signature": "InvalidSignature",
+}
+_PYJWT_STYLE = {
+    "wrong audience": "InvalidAudienceError",
+    "wrong issuer": "InvalidIssuerError",
+    "expired": "ExpiredSignatureError",
+    "no subject": "MissingRequiredClaimError",
+    "no iat": "MissingRequiredClaimError",
+    "bad signature": "InvalidSignatureError",
+}
+_JOSE_STYLE = {  # joserfc and authlib (same author, same names)
+    "wrong audience": "InvalidClaimError",
+    "wrong issuer": "InvalidClaimError",
+    "expired": "ExpiredTokenError",
+    "no subject": "MissingClaimError",
+    "no iat": "MissingClaimError",
+    "bad signature": "BadSignatureError",
+}
+REFUSALS: dict[str, dict[str, str]] = {
+    "keyturn": _KEYTURN,
+    "keyturn core": _KEYTURN,
+    "oxyjwt": _PYJWT_STYLE,
+    # ryjwt (CPython >= 3.12) names its errors as PyJWT does; it has no required-claims option,
+    # so its adapter refuses a missing claim itself.
+    "ryjwt": {**_PYJWT_STYLE, "no subject": "Refused", "no iat": "Refused"},
+    "pyjwt-rs": _PYJWT_STYLE,
+    "PyJWT": _PYJWT_STYLE,
+    "joserfc": _JOSE_STYLE,
+    "jwcrypto": {
+        "wrong audience": "JWTInvalidClaimValue",
+        "wrong issuer": "JWTInvalidClaimValue",
+        "expired": "JWTExpired",
+        "no subject": "JWTMissingClaim",
+        "no iat": "JWTMissingClaim",
+        "bad signature": "InvalidJWSSignature",
+    },
+    "authlib": _JOSE_STYLE,
+    "pure25519": dict.fromkeys(_KEYTURN, "Refused"),
+}
 
 
 #: Every adapter, in the order the benchmarks and the chart list them.

@@ -151,8 +151,14 @@ def test_form_body_per_rfc6749(client: httpx.Client, service: keyturn.TokenServi
     ("content", "content_type", "error", "description"),
     [
         (b"{not json", "application/json", "invalid_request", "malformed JSON body"),
-        (b"[1, 2]", "application/json", "invalid_request", "refresh_token missing"),
-        (b'{"refresh_token": 7}', "application/json", "invalid_request", "refresh_token missing"),
+        (b"[1, 2]", "application/json", "invalid_request", "the JSON body must be an object"),
+        (
+            b'{"refresh_token": 7}',
+            "application/json",
+            "invalid_request",
+            "refresh_token must be a string",
+        ),
+        (b"{}", "application/json", "invalid_request", "refresh_token missing"),
         (b"\xff\xfe", "application/json", "invalid_request", "malformed JSON body"),
         (b"refresh_token=x", "text/plain", "invalid_request", "send JSON or a form body"),
         (

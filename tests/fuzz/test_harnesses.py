@@ -8,18 +8,15 @@ no past finding comes back.
 from __future__ import annotations
 
 import importlib.util
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-import harnesses
-
 import keyturn as kt
+
+from . import harnesses
 
 BUILD_CORPUS = Path(__file__).resolve().parents[2] / "fuzz" / "build_corpus.py"
 

@@ -77,6 +77,7 @@ def half_hash(value: str, name: str) -> str:
 # --- discovery -----------------------------------------------------------------------------------
 
 
+@pytest.mark.provider_snapshot
 def test_every_provider_document_parses(providers: dict[str, Any]) -> None:
     for name, provider in providers.items():
         document = provider["metadata"]
@@ -93,6 +94,7 @@ def test_every_provider_document_parses(providers: dict[str, Any]) -> None:
         assert meta.document == document
 
 
+@pytest.mark.provider_snapshot
 def test_entra_template_only_for_its_multi_tenant_aliases(providers: dict[str, Any]) -> None:
     document = providers["entra-common"]["metadata"]
     for alias in ("common", "organizations", "consumers"):

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 import keyturn as kt
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from tokens_support import AUD, ISS, NOW
+from .tokens_support import AUD, ISS, NOW
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tokens_support import AUD, ISS, NOW, expect
 
 import keyturn as kt
+
+from .tokens_support import AUD, ISS, NOW, expect
 
 
 def test_valid_token_gives_its_claims(verifier, mint):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tokens_support import CODES
-
 import keyturn as kt
 import keyturn.errors
+
+from .tokens_support import CODES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "concepts.md"
 ROW = re.compile(r"^\| `(\w+)` \| (.+) \| `(\w+)` \|$")

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from tokens_support import AUD, ISS, WrappedSigner, expect
 
 import keyturn as kt
+
+from .tokens_support import AUD, ISS, WrappedSigner, expect
 
 
 @pytest.fixture

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from tokens_support import AUD, ISS, expect
 
 import keyturn as kt
+
+from .tokens_support import AUD, ISS, expect
 
 T0 = 1_700_000_000.0
 

@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tokens_support import expect
 
 import keyturn as kt
+
+from .tokens_support import expect
 
 
 def write_private(path: Path, data: bytes | str) -> Path:

@@ -6,10 +6,11 @@ import asyncio
 import base64
 
 import pytest
-from tokens_support import AUD, ISS, NOW, PendingKeys, WrappedSigner, expect
 
 import keyturn as kt
 from keyturn.tokens import keys_from_jwks
+
+from .tokens_support import AUD, ISS, NOW, PendingKeys, WrappedSigner, expect
 
 #: The identity point: a small-order public key the core must refuse at import.
 IDENTITY_X = base64.urlsafe_b64encode(b"\x01" + bytes(31)).rstrip(b"=").decode()

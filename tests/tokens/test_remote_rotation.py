@@ -10,9 +10,10 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from tokens_support import AUD, ISS, expect
 
 import keyturn as kt
+
+from .tokens_support import AUD, ISS, expect
 
 
 @pytest.fixture

@@ -5,9 +5,10 @@ from __future__ import annotations
 import time
 
 import pytest
-from tokens_support import AUD, ISS, expect
 
 import keyturn as kt
+
+from .tokens_support import AUD, ISS, expect
 
 
 def _issuer(ring: kt.Keyring) -> kt.Issuer:

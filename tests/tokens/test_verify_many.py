@@ -7,9 +7,10 @@ import random
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tokens_support import AUD, ISS, NOW, PendingKeys, WrappedSigner, outcome
 
 import keyturn as kt
+
+from .tokens_support import AUD, ISS, NOW, PendingKeys, WrappedSigner, outcome
 
 
 @pytest.fixture

@@ -1,5 +1,4 @@
-"""Helpers shared by the tests in tests/tokens (imported by name: conftest puts this folder on
-sys.path, since --import-mode=importlib makes test modules unable to import each other)."""
+"""Helpers shared by the tests in tests/tokens (``from .tokens_support import ...``)."""
 
 from __future__ import annotations
 

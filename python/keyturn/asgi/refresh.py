@@ -77,9 +77,14 @@ def _token_from_body(body: bytes, content_type: str) -> str | None:
             raise Reject(400, "invalid_request", "malformed JSON body") from None
     else:
         raise Reject(400, "invalid_request", "send JSON or a form body")
-    token = data.get("refresh_token") if isinstance(data, dict) else None
-    if not isinstance(token, str) or not token:
+    if not isinstance(data, dict):
+        raise Reject(400, "invalid_request", "the JSON body must be an object")
+    token = data.get("refresh_token")
+    if token is None or token == "":
         raise Reject(400, "invalid_request", "refresh_token missing")
+    if not isinstance(token, str):
+        # Say what is wrong: a client sending a number is not missing the field.
+        raise Reject(400, "invalid_request", "refresh_token must be a string")
     return token
 
 
