@@ -24,6 +24,8 @@ keyturn__install_missing() {
     local wanted=()
     compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || wanted+=(postgresql)
     command -v redis-server >/dev/null || wanted+=(redis-server)
+    # tests/oidc/test_browser.py: the sign-in redirect flow in headless Chromium.
+    command -v chromedriver >/dev/null || wanted+=(chromium chromium-driver)
     [ "${#wanted[@]}" = 0 ] && return 0
     if [ "$(id -u)" != 0 ]; then
         echo "test-services: ${wanted[*]} missing and not root: install them first" >&2

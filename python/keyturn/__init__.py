@@ -8,13 +8,17 @@ detection.
 from __future__ import annotations
 
 from keyturn._core import HmacKey, SigningKey, VerifyingKey, encode
+from keyturn._oauth_http import BackChannel
 from keyturn.asgi import BearerAuth, jwks_endpoint, refresh_endpoints
+from keyturn.client_auth import ClientSecretBasic, ClientSecretPost, PrivateKeyJWT, PublicClient
+from keyturn.client_credentials import ClientCredentials
 from keyturn.discovery import ProviderMetadata, discover
 from keyturn.errors import (
     AlgorithmNotAllowed,
     ConfigurationError,
     ExpiredRefresh,
     ExpiredToken,
+    GrantError,
     InvalidAudience,
     InvalidClaim,
     InvalidIssuer,
@@ -25,9 +29,11 @@ from keyturn.errors import (
     JWKSError,
     KeyringError,
     KeyturnError,
+    LoginError,
     MalformedToken,
     MissingClaim,
     NotYetValid,
+    ProviderError,
     RefreshError,
     ReplayedRefresh,
     RevokedRefresh,
@@ -38,6 +44,8 @@ from keyturn.errors import (
 )
 from keyturn.jwks import RemoteJWKS
 from keyturn.keyring import KeyInfo, Keyring, KeyState
+from keyturn.login_state import MemoryLoginStates, SQLiteLoginStates
+from keyturn.oauth_client import OAuthClient, TokenResponse
 from keyturn.oidc import IdTokenVerifier
 from keyturn.refresh import AsyncTokenService, DeviceSession, TokenPair, TokenService
 from keyturn.refresh.stores import (
@@ -48,6 +56,7 @@ from keyturn.refresh.stores import (
     RedisStore,
     SQLiteStore,
 )
+from keyturn.relying_party import Login, LoginStart, RelyingParty
 from keyturn.revocation import Revocations
 from keyturn.revocation_stores import (
     PostgresRevocationStore,
@@ -64,12 +73,17 @@ __all__ = [
     "AsyncPostgresStore",
     "AsyncRedisStore",
     "AsyncTokenService",
+    "BackChannel",
     "Backend",
     "BearerAuth",
+    "ClientCredentials",
+    "ClientSecretBasic",
+    "ClientSecretPost",
     "ConfigurationError",
     "DeviceSession",
     "ExpiredRefresh",
     "ExpiredToken",
+    "GrantError",
     "HmacKey",
     "IdTokenVerifier",
     "InvalidAudience",
@@ -87,21 +101,31 @@ __all__ = [
     "Keyring",
     "KeyringError",
     "KeyturnError",
+    "Login",
+    "LoginError",
+    "LoginStart",
     "MalformedToken",
+    "MemoryLoginStates",
     "MemoryRevocationStore",
     "MemoryStore",
     "MissingClaim",
     "NotYetValid",
+    "OAuthClient",
     "PostgresRevocationStore",
     "PostgresStore",
+    "PrivateKeyJWT",
+    "ProviderError",
     "ProviderMetadata",
+    "PublicClient",
     "RedisRevocationStore",
     "RedisStore",
     "RefreshError",
+    "RelyingParty",
     "RemoteJWKS",
     "ReplayedRefresh",
     "Revocations",
     "RevokedRefresh",
+    "SQLiteLoginStates",
     "SQLiteRevocationStore",
     "SQLiteStore",
     "Signer",
@@ -109,6 +133,7 @@ __all__ = [
     "StoreError",
     "TokenError",
     "TokenPair",
+    "TokenResponse",
     "TokenRevoked",
     "TokenService",
     "UnknownKey",

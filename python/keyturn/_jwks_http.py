@@ -1,4 +1,6 @@
-"""The one HTTP GET that RemoteJWKS makes, and the URL rules it is allowed to make it to.
+"""The bounded HTTP exchange behind RemoteJWKS, discovery and the OAuth back channel, and the URL
+rules it is allowed to make it to: RemoteJWKS GETs a key set, the OpenID Connect client POSTs forms
+to a provider's token, revocation and device endpoints (``method="POST"``, ``body=``).
 
 Built on ``http.client`` rather than ``urllib.request`` so that nothing happens implicitly: no
 redirect is followed, no proxy from the environment is used, no other scheme handler exists.
@@ -242,7 +244,9 @@ def _etag(response: http.client.HTTPResponse) -> str | None:
     return value
 
 
-def _check_status(response: http.client.HTTPResponse, revalidating: bool) -> None:
+def _check_status(
+    response: http.client.HTTPResponse, revalidating: bool, accepted: frozenset[int]
+) -> None:
     status = response.status
     if status == 304:
         if revalidating:
@@ -250,8 +254,8 @@ def _check_status(response: http.client.HTTPResponse, revalidating: bool) -> Non
         raise JWKSError("HTTP 304 to a request that did not revalidate")
     if 300 <= status < 400:
         raise JWKSError(f"HTTP {status} redirect not followed (use the final URL)")
-    if status != 200:
-        raise JWKSError(f"HTTP {status} (expected 200)")
+    if status not in accepted:
+        raise JWKSError(f"HTTP {status} (expected {' or '.join(map(str, sorted(accepted)))})")
 
 
 def _check_body_headers(response: http.client.HTTPResponse, limit: int) -> None:
@@ -272,8 +276,13 @@ def fetch(
     timeout: float,
     max_bytes: int,
     context: ssl.SSLContext,
+    method: str = "GET",
+    body: bytes | None = None,
+    accepted: frozenset[int] = frozenset({200}),
 ) -> Response:
-    """GET ``endpoint`` once; anything but a bounded 200 (or a 304 to our ETag) is a JWKSError.
+    """Send one request to ``endpoint``; anything but a bounded response with a status in
+    ``accepted`` (or a 304 to our ETag) is a JWKSError. A ``body`` goes out as an HTML form
+    (``application/x-www-form-urlencoded``), as every OAuth endpoint expects.
 
     Error messages do not name the URL: the caller knows it and decides how to show it.
     """
@@ -283,6 +292,7 @@ def fetch(
         "Accept": "application/jwk-set+json, application/json",
         "Accept-Encoding": "identity",
         "Connection": "close",
+        **({} if body is None else {"Content-Type": "application/x-www-form-urlencoded"}),
         **headers,
     }
     if etag is not None:
@@ -290,11 +300,11 @@ def fetch(
     try:
         sock = conn.sock = _open(endpoint, deadline, context)
         sock.settimeout(deadline.left())  # sendall: one bound for the whole request
-        conn.request("GET", endpoint.target, headers=request_headers)
+        conn.request(method, endpoint.target, body=body, headers=request_headers)
         reader = _DeadlineSocket(sock, deadline)
-        response = http.client.HTTPResponse(reader, method="GET")  # type: ignore[arg-type]
+        response = http.client.HTTPResponse(reader, method=method)  # type: ignore[arg-type]
         response.begin()
-        _check_status(response, etag is not None)
+        _check_status(response, etag is not None, accepted)
         if response.status == 304:
             body = b""
         else:

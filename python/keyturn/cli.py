@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from keyturn import _core
+from keyturn import _cli_oidc, _core
 from keyturn._command import CommandError
 from keyturn._keyfile import KeyringFile
 from keyturn.errors import (
@@ -342,6 +342,7 @@ def serve(args: argparse.Namespace) -> None:
     check_port_free(args.host, args.port)
     service = TokenService(issuer, store=connect_store(args.db))
     app = refresh_endpoints(service, verifier=issuer.verifier(), app=jwks_endpoint(ring))
+    app = _cli_oidc.with_sign_in(args, service, app)
     print(
         f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout); "
         f"keyring {args.keyring}, database {shown_db(args.db)}",
@@ -502,7 +503,9 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="uvicorn's log level (default info)",
     )
+    _cli_oidc.add_serve_options(serve_parser)
     serve_parser.set_defaults(handler=serve)
+    _cli_oidc.add_login(commands)
 
     bench_parser = commands.add_parser("bench", help="time keyturn (and installed peers)")
     bench_parser.add_argument("--seconds", type=float, default=0.5, help="time per measurement")

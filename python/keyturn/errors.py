@@ -9,11 +9,14 @@ Messages never contain a token, a secret or key material.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 __all__ = [
     "AlgorithmNotAllowed",
     "ConfigurationError",
     "ExpiredRefresh",
     "ExpiredToken",
+    "GrantError",
     "InvalidAudience",
     "InvalidClaim",
     "InvalidIssuer",
@@ -24,9 +27,11 @@ __all__ = [
     "JWKSError",
     "KeyringError",
     "KeyturnError",
+    "LoginError",
     "MalformedToken",
     "MissingClaim",
     "NotYetValid",
+    "ProviderError",
     "RefreshError",
     "ReplayedRefresh",
     "RevokedRefresh",
@@ -204,3 +209,68 @@ class RevokedRefresh(RefreshError):
     """The refresh token's family was revoked (logout, device revocation or an earlier replay)."""
 
     code = "refresh_revoked"
+
+
+# --- identity providers --------------------------------------------------------------------------
+
+#: RFC 6749 §5.2: an ``error`` value is printable ASCII without ``"`` and ``\\``.
+_PROVIDER_CODE_MAX = 64
+
+
+def provider_code(value: object) -> str:
+    """An ``error`` value from a provider, kept only if it is a well-formed RFC 6749 code.
+
+    It came over the network: anything else (too long, control characters) is not repeated.
+    """
+    if (
+        isinstance(value, str)
+        and 0 < len(value) <= _PROVIDER_CODE_MAX
+        and all(" " <= c <= "~" and c not in '"\\' for c in value)
+    ):
+        return value
+    return "unrecognised"
+
+
+class ProviderError(KeyturnError):
+    """An identity provider could not be reached or answered something unusable.
+
+    Codes: ``provider_unavailable`` (no complete, bounded answer: refused connection, timeout,
+    oversized body, redirect, an unexpected HTTP status), ``provider_response_invalid`` (an answer
+    that is not the JSON object the protocol requires, or lacks a member it must have),
+    ``userinfo_subject_mismatch`` (userinfo describes another ``sub`` than the id_token).
+    """
+
+    code = "provider_error"
+    provider_code: str | None = None  # set on GrantError (see with_provider_code)
+
+
+class GrantError(ProviderError):
+    """The provider refused the request with an OAuth error (RFC 6749 §5.2, RFC 7009, RFC 8628);
+    ``provider_code`` is the provider's ``error`` (``invalid_grant``, ``invalid_client``, ...)."""
+
+    code = "grant_refused"
+
+
+class LoginError(KeyturnError):
+    """A sign-in could not be completed.
+
+    Codes: ``login_state_invalid`` (no pending login has this ``state`` for this browser: forged,
+    reused or from another browser), ``login_state_expired``, ``login_denied`` (the provider
+    answered with an error; ``provider_code`` is its ``error``, e.g. ``access_denied``),
+    ``login_response_invalid`` (a callback that is neither a code nor an error, or names another
+    issuer), ``login_expired`` (a device code ran out), ``login_cancelled``.
+    """
+
+    code = "login_failed"
+    provider_code: str | None = None  # set for login_denied (see with_provider_code)
+
+
+_Answered = TypeVar("_Answered", ProviderError, LoginError)
+
+
+def with_provider_code(error: _Answered, value: object) -> _Answered:
+    """``error`` carrying the provider's own ``error`` value (checked by ``provider_code``) beside
+    keyturn's stable ``code``. An attribute, not a constructor argument: it does not survive
+    pickling, which only matters for errors sent between processes (token errors are)."""
+    error.provider_code = provider_code(value)
+    return error

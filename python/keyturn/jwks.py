@@ -51,7 +51,6 @@ Transport
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import os
@@ -63,6 +62,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from keyturn._core import VerifyingKey
+from keyturn._flight import Flight as _Flight
 from keyturn._jwks_http import Endpoint, Response, check_headers, fetch
 from keyturn._jwks_parse import DEFAULT_MIN_RSA_BITS, parse_json_object, parse_jwks, shown
 from keyturn.errors import ConfigurationError, JWKSError
@@ -91,49 +91,6 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _settle(future: asyncio.Future[None]) -> None:
-    if not future.done():  # the waiting coroutine may have been cancelled
-        future.set_result(None)
-
-
-class _Flight:
-    """One fetch in progress: every thread and coroutine that needs it waits for this one.
-
-    A wait ends when the fetch does or when the fetch's own ``timeout`` has run out, whichever
-    comes first: the fetch is bounded by that timeout, and joining it must never wait longer.
-    """
-
-    def __init__(self, timeout: float) -> None:
-        self._lock = threading.Lock()
-        self._done = threading.Event()
-        self._futures: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
-        self._ends = time.monotonic() + timeout  # real time: a test's clock may stand still
-
-    def finish(self) -> None:
-        with self._lock:
-            self._done.set()
-            futures, self._futures = self._futures, []
-        for loop, future in futures:
-            with contextlib.suppress(RuntimeError):  # that loop is closed: nobody waits there
-                loop.call_soon_threadsafe(_settle, future)
-
-    def _left(self) -> float:
-        return max(0.0, self._ends - time.monotonic())
-
-    def wait(self) -> None:
-        self._done.wait(self._left())
-
-    async def wait_async(self) -> None:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[None] = loop.create_future()
-        with self._lock:
-            if self._done.is_set():
-                return
-            self._futures.append((loop, future))
-        with contextlib.suppress(asyncio.TimeoutError):  # cancels it; finish() then skips it
-            await asyncio.wait_for(future, self._left())
 
 
 def _number(name: str, value: float, *, minimum: float, inclusive: bool) -> float:

@@ -91,6 +91,9 @@ CODES: dict[type[kt.KeyturnError], str] = {
     kt.ExpiredRefresh: "refresh_expired",
     kt.ReplayedRefresh: "refresh_replayed",
     kt.RevokedRefresh: "refresh_revoked",
+    kt.ProviderError: "provider_error",
+    kt.GrantError: "grant_refused",
+    kt.LoginError: "login_failed",
 }
 
 

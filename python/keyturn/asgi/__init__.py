@@ -5,14 +5,15 @@ Each endpoint factory takes an ``app`` to fall through to for the paths it does 
 chain: ``refresh_endpoints(service, verifier=v, app=jwks_endpoint(ring, app=my_app))``.
 
 One module per job: ``bearer`` (the middleware), ``jwks`` (the key-set endpoint), ``refresh`` (the
-refresh/logout endpoints), ``cookies`` (the refresh cookie and its CSRF check), ``_http`` (the
-request and response helpers they share).
+refresh/logout endpoints), ``login`` (sign-in at an identity provider), ``cookies`` (the refresh
+cookie and its CSRF check), ``_http`` (the request and response helpers they share).
 """
 
 from keyturn.asgi._http import MAX_BODY_BYTES, ASGIApp, Receive, Scope, Send, not_found
 from keyturn.asgi.bearer import AccessVerifier, BearerAuth
 from keyturn.asgi.cookies import RefreshCookie
 from keyturn.asgi.jwks import KeySet, jwks_endpoint
+from keyturn.asgi.login import LoginIssuer, login_endpoints
 from keyturn.asgi.refresh import RefreshPair, RefreshService, SubjectRevoker, refresh_endpoints
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "AccessVerifier",
     "BearerAuth",
     "KeySet",
+    "LoginIssuer",
     "Receive",
     "RefreshCookie",
     "RefreshPair",
@@ -29,6 +31,7 @@ __all__ = [
     "Send",
     "SubjectRevoker",
     "jwks_endpoint",
+    "login_endpoints",
     "not_found",
     "refresh_endpoints",
 ]

@@ -1,0 +1,141 @@
+"""The command line against nanoidp: ``keyturn login device`` for a terminal user, and
+``keyturn serve --oidc-*`` signing a user in end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+import pytest
+
+from .conftest import NANO_BASIC, NANO_PASSWORD, NANO_USER, Provider, free_port, nanoidp_sign_in
+
+KEYTURN = Path(sys.executable).with_name("keyturn")
+
+
+def keyturn(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(KEYTURN), *args],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+
+
+@pytest.fixture
+def secret_file(tmp_path: Path) -> Path:
+    path = tmp_path / "client-secret"
+    path.write_text(NANO_BASIC[1] + "\n")
+    return path
+
+
+def test_login_device_for_a_terminal_user(
+    nanoidp: Provider, secret_file: Path, tmp_path: Path
+) -> None:
+    process = keyturn(
+        "login",
+        "device",
+        "--issuer",
+        nanoidp.issuer,
+        "--client-id",
+        NANO_BASIC[0],
+        "--client-secret-file",
+        str(secret_file),
+        cwd=tmp_path,
+    )
+    assert process.stderr is not None
+    prompt = process.stderr.readline() + process.stderr.readline()
+    assert "To sign in, open" in prompt, prompt
+    user_code = prompt.rsplit("enter the code: ", 1)[1].strip()
+    approval = {
+        "user_code": user_code,
+        "username": NANO_USER,
+        "password": NANO_PASSWORD,
+        "action": "authorize",
+    }
+    with httpx.Client() as browser:
+        assert browser.post(f"{nanoidp.issuer}/device", data=approval).status_code == 200
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    assert out.count(".") == 2  # one access token (a JWT), nothing else
+    assert NANO_BASIC[1] not in out + err + prompt
+
+
+def test_login_device_with_an_unreadable_secret_file(nanoidp: Provider, tmp_path: Path) -> None:
+    process = keyturn(
+        "login",
+        "device",
+        "--issuer",
+        nanoidp.issuer,
+        "--client-id",
+        "x",
+        "--client-secret-file",
+        str(tmp_path / "missing"),
+        cwd=tmp_path,
+    )
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "client secret file" in err
+    assert out == ""
+
+
+PUBLIC_CALLBACK = "https://app.example/auth/callback"
+
+
+@pytest.fixture(params=["default", "behind-a-proxy"])
+def served(
+    request: pytest.FixtureRequest, nanoidp: Provider, secret_file: Path, tmp_path: Path
+) -> Iterator[str]:
+    subprocess.run([str(KEYTURN), "keys", "init"], cwd=tmp_path, check=True, timeout=60)
+    port = free_port()
+    proxy = ["--oidc-redirect-uri", PUBLIC_CALLBACK] if request.param == "behind-a-proxy" else []
+    process = keyturn(
+        "serve",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--oidc-issuer",
+        nanoidp.issuer,
+        "--oidc-client-id",
+        NANO_BASIC[0],
+        "--oidc-client-secret-file",
+        str(secret_file),
+        *proxy,
+        cwd=tmp_path,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            httpx.get(f"{url}/.well-known/jwks.json", timeout=1)
+            break
+        except httpx.TransportError:
+            assert time.monotonic() < deadline, "keyturn serve did not start"
+            time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_serve_signs_users_in_at_the_provider(served: str) -> None:
+    start = httpx.get(f"{served}/auth/login?next=/")
+    assert start.status_code == 302
+    cookie = start.headers["set-cookie"].split(";", 1)[0]
+    query = dict(parse_qsl(urlsplit(start.headers["location"]).query))
+    callback = query["redirect_uri"]
+    assert callback in (f"{served}/auth/callback", PUBLIC_CALLBACK)
+    with httpx.Client() as browser:
+        params = nanoidp_sign_in(browser, start.headers["location"], callback)
+    done = httpx.get(f"{served}/auth/callback?{urlencode(params)}", headers={"cookie": cookie})
+    assert done.status_code == 303, done.text
+    assert any(c.startswith("__Host-keyturn_refresh=") for c in done.headers.get_list("set-cookie"))
