@@ -95,6 +95,7 @@ section "free-threaded: cp314t wheel (manylinux2014 x86-64)"
 wheel=$(build_wheel x86_64-unknown-linux-gnu manylinux2014 "$out/cp314t" \
     --interpreter "${python:-python3.14t}")
 check_wheel "$wheel" manylinux_2_17_x86_64
+check_backend "$wheel" x86_64-unknown-linux-gnu
 case $(basename "$wheel") in *-cp314-cp314t-*) ;; *) echo "error: not a cp314t wheel" >&2; exit 1 ;; esac
 if [ -z "$python" ]; then
     echo "free-threaded: Debian's python3.14 source could not be fetched: $(basename "$wheel")" \
