@@ -8,7 +8,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -52,6 +52,29 @@ def method_not_allowed(allow: str) -> Callable[[Send], Awaitable[None]]:
         await respond(send, 405, {"error": "method_not_allowed"}, [(b"allow", allow.encode())])
 
     return answer
+
+
+Handler = TypeVar("Handler")
+
+
+async def routed(
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    routes: Mapping[str, Handler],
+    method: str,
+    app: ASGIApp,
+) -> Handler | None:
+    """The handler for an HTTP ``method`` request to one of ``routes``; None when the request is
+    already answered: passed on to ``app`` (another path, not HTTP) or refused with a 405."""
+    handler = routes.get(scope.get("path", "")) if scope["type"] == "http" else None
+    if handler is None:
+        await app(scope, receive, send)
+    elif scope["method"] != method:
+        await method_not_allowed(method)(send)
+    else:
+        return handler
+    return None
 
 
 class Reject(Exception):

@@ -29,9 +29,9 @@ from keyturn.asgi._http import (
     Send,
     call,
     logger,
-    method_not_allowed,
     not_found,
     respond,
+    routed,
 )
 from keyturn.asgi.cookies import RefreshCookie, cookie_headers
 from keyturn.asgi.refresh import RefreshPair
@@ -110,15 +110,10 @@ class _LoginEndpoints:
             f"{prefix}/login": self.login,
             f"{prefix}/callback": self.callback,
         }
-        self.wrong_method = method_not_allowed("GET")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self.routes.get(scope.get("path", "")) if scope["type"] == "http" else None
-        if handler is None:
-            await self.app(scope, receive, send)
-        elif scope["method"] != "GET":
-            await self.wrong_method(send)
-        else:
+        handler = await routed(scope, receive, send, self.routes, "GET", self.app)
+        if handler is not None:
             try:
                 await handler(Request.of(scope), send)
             except StoreError as error:

@@ -20,10 +20,10 @@ from keyturn.asgi._http import (
     Send,
     call,
     logger,
-    method_not_allowed,
     not_found,
     read_body,
     respond,
+    routed,
 )
 from keyturn.asgi.bearer import AccessVerifier, unauthorized, verify_bearer
 from keyturn.asgi.cookies import RefreshCookie, cookie_headers, same_origin, seconds_until
@@ -112,15 +112,10 @@ class _RefreshEndpoints:
             f"{prefix}/logout": self.logout,
             f"{prefix}/logout-all": self.logout_all,
         }
-        self.wrong_method = method_not_allowed("POST")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        handler = self.routes.get(scope.get("path", "")) if scope["type"] == "http" else None
-        if handler is None:
-            await self.app(scope, receive, send)
-        elif scope["method"] != "POST":
-            await self.wrong_method(send)
-        else:
+        handler = await routed(scope, receive, send, self.routes, "POST", self.app)
+        if handler is not None:
             await self.guarded(handler, Request.of(scope), receive, send)
 
     async def guarded(
