@@ -201,12 +201,28 @@ class _Layout:
 
 
 class _RedisBase:
-    def __init__(self, retention: float) -> None:
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: Any = None,
+        timeout: float = 5.0,
+        retention: float = DAY,
+    ) -> None:
         if retention < 0:
             raise ConfigurationError("retention must be >= 0 seconds")
         self._layout = _Layout(retention)
         self._user_scan: Any = None  # the scan_iter in progress, kept between purge batches
-        self._where = "the Redis server"  # host:port, once the client is known
+        self._redis = _driver()
+        self._owns_client = client is None
+        self._client = connect(self._client_type(self._redis), url, client, timeout)
+        self._where = redis_address(self._client)
+        self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
+
+    @staticmethod
+    def _client_type(redis: ModuleType) -> Any:
+        """The redis-py client class this store drives (blocking or asyncio)."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         # The URL may hold a password: never shown.
@@ -219,20 +235,9 @@ class _RedisBase:
 class RedisStore(_RedisBase):
     """Refresh tokens in Redis (standalone or Cluster)."""
 
-    def __init__(
-        self,
-        url: str | None = None,
-        *,
-        client: Any = None,
-        timeout: float = 5.0,
-        retention: float = DAY,
-    ) -> None:
-        super().__init__(retention)
-        self._redis = _driver()
-        self._owns_client = client is None
-        self._client = connect(self._redis.Redis, url, client, timeout)
-        self._where = redis_address(self._client)
-        self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
+    @staticmethod
+    def _client_type(redis: ModuleType) -> Any:
+        return redis.Redis
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         self._run(self._layout.create_family(family, token))
@@ -285,20 +290,9 @@ class RedisStore(_RedisBase):
 class AsyncRedisStore(_RedisBase):
     """The same store for asyncio (``AsyncTokenService``)."""
 
-    def __init__(
-        self,
-        url: str | None = None,
-        *,
-        client: Any = None,
-        timeout: float = 5.0,
-        retention: float = DAY,
-    ) -> None:
-        super().__init__(retention)
-        self._redis = _driver()
-        self._owns_client = client is None
-        self._client = connect(self._redis.asyncio.Redis, url, client, timeout)
-        self._where = redis_address(self._client)
-        self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
+    @staticmethod
+    def _client_type(redis: ModuleType) -> Any:
+        return redis.asyncio.Redis
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         await self._run(self._layout.create_family(family, token))
