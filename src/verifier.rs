@@ -105,6 +105,19 @@ pub fn now() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// The moment a token is checked at: the caller's `now`, or the clock. NaN compares false with
+/// everything, so `exp <= now` would never hold and a token that expired in 1970 would verify;
+/// infinities are as wrong. Checked here, at the one place every verify passes through.
+pub fn moment(now: Option<f64>) -> Result<f64> {
+    match now {
+        None => Ok(self::now()),
+        Some(at) if at.is_finite() => Ok(at),
+        Some(_) => Err(Error::config(NOW_RULE)),
+    }
+}
+
+const NOW_RULE: &str = "now must be a finite number of seconds since the epoch";
+
 impl Verifier {
     pub fn new(
         keys: Vec<VerifyKey>,
@@ -209,6 +222,17 @@ mod tests {
         c.set("sub", Json::Str("u".into()));
         c.set("exp", Json::Int(2000));
         c
+    }
+
+    #[test]
+    fn a_moment_must_be_finite() {
+        assert_eq!(moment(Some(1700.5)).unwrap(), 1700.5);
+        assert!(moment(None).unwrap() > 1.7e9);
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let err = moment(Some(bad)).unwrap_err();
+            assert_eq!(err.kind, Kind::Configuration);
+            assert_eq!(err.message, NOW_RULE);
+        }
     }
 
     fn verifier(keys: Vec<VerifyKey>) -> Verifier {
@@ -375,7 +399,7 @@ pub mod py {
     //! The Python face of the verify and sign paths: `CompiledVerifier`, `encode`, `decode`,
     //! `unverified_parts`.
 
-    use super::{unverified_parts as parts, Verified, Verifier, MAX_TOKEN_BYTES};
+    use super::{moment, unverified_parts as parts, Verified, Verifier, MAX_TOKEN_BYTES, NOW_RULE};
     use crate::claims::{normalize_typ, Policy};
     use crate::errors::{py::to_instance, Error};
     use crate::hmac::py::PyHmacKey;
@@ -385,7 +409,7 @@ pub mod py {
     use crate::keys::py::{PySigningKey, PyVerifyingKey};
     use pyo3::exceptions::PyTypeError;
     use pyo3::prelude::*;
-    use pyo3::types::{PyBytes, PyDict, PyList, PyString, PyTuple};
+    use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
     use std::sync::Arc;
 
     fn verify_key(obj: &Bound<'_, PyAny>) -> PyResult<VerifyKey> {
@@ -446,6 +470,20 @@ pub mod py {
             return Ok(b.as_bytes());
         }
         Err(Error::malformed("a token must be str or bytes"))
+    }
+
+    /// A Python `now=`: None, or an int or float (not a bool, not a numeric string) that is finite.
+    fn moment_arg(now: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
+        let Some(now) = now.filter(|n| !n.is_none()) else {
+            return Ok(moment(None)?);
+        };
+        if now.is_instance_of::<PyBool>()
+            || !(now.is_instance_of::<PyInt>() || now.is_instance_of::<PyFloat>())
+        {
+            return Err(Error::config(NOW_RULE).into());
+        }
+        let at = now.extract::<f64>().map_err(|_| Error::config(NOW_RULE))?;
+        Ok(moment(Some(at))?)
     }
 
     fn claims_to_py<'py>(py: Python<'py>, verified: &Verified) -> PyResult<Bound<'py, PyDict>> {
@@ -510,7 +548,7 @@ pub mod py {
             &self,
             py: Python<'py>,
             token: &Bound<'py, PyAny>,
-            now: Option<f64>,
+            now: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Bound<'py, PyDict>> {
             let verified = self.run(py, token, now)?;
             claims_to_py(py, &verified)
@@ -521,7 +559,7 @@ pub mod py {
             &self,
             py: Python<'py>,
             token: &Bound<'py, PyAny>,
-            now: Option<f64>,
+            now: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<(Bound<'py, PyDict>, Bound<'py, PyDict>)> {
             let verified = self.run(py, token, now)?;
             Ok((
@@ -535,7 +573,7 @@ pub mod py {
             &self,
             py: Python<'py>,
             tokens: &Bound<'py, PyAny>,
-            now: Option<f64>,
+            now: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Bound<'py, PyList>> {
             let items: Vec<Bound<'py, PyAny>> = tokens.try_iter()?.collect::<PyResult<_>>()?;
             let bytes: Vec<Result<&[u8], Error>> = items.iter().map(token_bytes).collect();
@@ -544,7 +582,7 @@ pub mod py {
                 .filter_map(|b| b.as_ref().ok())
                 .copied()
                 .collect();
-            let at = now.unwrap_or_else(super::now);
+            let at = moment_arg(now)?;
             let results = py.detach(|| crate::batch::verify_many(&self.verifier, &present, at));
             let mut results = results.into_iter();
             let out = PyList::empty(py);
@@ -571,10 +609,10 @@ pub mod py {
             &self,
             py: Python<'_>,
             token: &Bound<'_, PyAny>,
-            now: Option<f64>,
+            now: Option<&Bound<'_, PyAny>>,
         ) -> PyResult<Arc<Verified>> {
             let bytes = token_bytes(token)?;
-            let at = now.unwrap_or_else(super::now);
+            let at = moment_arg(now)?;
             Ok(py.detach(|| self.verifier.verify_cached(bytes, at))?)
         }
     }
@@ -594,7 +632,7 @@ pub mod py {
         require: Option<Vec<String>>,
         typ: Option<&str>,
         max_age: Option<f64>,
-        now: Option<f64>,
+        now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let verifier = PyCompiledVerifier::new(
             keys,

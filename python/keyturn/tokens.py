@@ -194,17 +194,6 @@ def _is_number(value: object) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
-def _moment(now: float | None) -> float | None:
-    """A caller's ``now``: None (the clock) or a finite number of seconds since the epoch.
-
-    NaN compares false with everything, so ``exp <= now`` would never hold and a token that
-    expired in 1970 would verify; infinities are as wrong.
-    """
-    if now is not None and not (_is_number(now) and math.isfinite(now)):
-        raise ConfigurationError("now must be a finite number of seconds since the epoch")
-    return now
-
-
 def _names(
     what: str, value: str | Collection[str], *, allow_empty: bool = False
 ) -> tuple[str, ...]:
@@ -296,7 +285,7 @@ class Verifier:
 
     def verify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """The token's claims, or a ``TokenError`` subclass. ``now`` overrides the clock."""
-        claims = self._run(CompiledVerifier.verify, token, _moment(now))
+        claims = self._run(CompiledVerifier.verify, token, now)
         if self._revocations is not None:
             self._revocations.check(claims)
         return claims
@@ -305,7 +294,7 @@ class Verifier:
         self, token: str | bytes, now: float | None = None
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """``(header, claims)``, for callers that need the protected header too."""
-        header, claims = self._run(CompiledVerifier.verify_complete, token, _moment(now))
+        header, claims = self._run(CompiledVerifier.verify_complete, token, now)
         if self._revocations is not None:
             self._revocations.check(claims)
         return header, claims
@@ -329,7 +318,7 @@ class Verifier:
         self, tokens: Sequence[str | bytes], now: float | None = None
     ) -> list[dict[str, Any] | TokenError]:
         """One result per token, same order: its claims or the ``TokenError`` ``verify`` raises."""
-        results = self._verify_many(tokens, _moment(now))
+        results = self._verify_many(tokens, now)
         if self._revocations is not None:
             return self._revocations.screen(results)
         return results
@@ -349,7 +338,7 @@ class Verifier:
 
     async def averify(self, token: str | bytes, now: float | None = None) -> dict[str, Any]:
         """``verify`` that fetches keys through the source's async side, if it has one."""
-        claims = await self._averify(token, _moment(now))
+        claims = await self._averify(token, now)
         if self._revocations is not None:
             await self._revocations.acheck(claims)
         return claims

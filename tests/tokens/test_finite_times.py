@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 import keyturn as kt
+from keyturn import _core
 
 BAD_MOMENTS = [math.nan, math.inf, -math.inf, True, "1700000000"]
 MESSAGE = "now must be a finite number of seconds since the epoch"
@@ -44,6 +45,27 @@ def test_every_verify_refuses_a_non_finite_now(
     _refused(lambda: verifier.verify_many([expired_in_1970], now=now))
     _refused(lambda: asyncio.run(verifier.averify(expired_in_1970, now=now)))
     _refused(lambda: kt.decode(expired_in_1970, key.public_key, now=now))
+
+
+@pytest.mark.parametrize("now", [*BAD_MOMENTS, 10**400])
+def test_the_core_itself_refuses_a_non_finite_now(
+    key: kt.SigningKey, expired_in_1970: str, now: Any
+) -> None:
+    # The rule lives in the Rust edge, so the private core API cannot be talked past it either.
+    compiled = _core.CompiledVerifier([key.public_key], algorithms=["EdDSA"])
+    _refused(lambda: compiled.verify(expired_in_1970, now=now))
+    _refused(lambda: compiled.verify_complete(expired_in_1970, now=now))
+    _refused(lambda: compiled.verify_many([], now=now))
+    _refused(lambda: _core.decode(expired_in_1970, [key.public_key], algorithms=["EdDSA"], now=now))
+
+
+def test_an_int_now_is_a_moment(key: kt.SigningKey, expired_in_1970: str) -> None:
+    with pytest.raises(kt.ExpiredToken) as caught:
+        _core.CompiledVerifier([key.public_key], algorithms=["EdDSA"]).verify(
+            expired_in_1970, now=61
+        )
+    assert caught.value.code == "token_expired"
+    assert kt.decode(expired_in_1970, key.public_key, now=59)["sub"] == "user-1"
 
 
 def test_the_token_is_expired_at_any_finite_now(key: kt.SigningKey, expired_in_1970: str) -> None:
