@@ -454,11 +454,6 @@ class Issuer:
         return self._ttl
 
     @property
-    def max_ttl(self) -> int:
-        """The longest lifetime of any token this issuer signs (what key retirement must cover)."""
-        return self._ttl
-
-    @property
     def typ(self) -> str:
         return self._typ
 

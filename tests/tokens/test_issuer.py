@@ -67,9 +67,10 @@ def test_several_audiences(ring):
 # --- ttl -----------------------------------------------------------------------------------------
 
 
-def test_ttl_and_max_ttl_are_readable(ring):
+def test_ttl_is_readable_and_is_every_tokens_lifetime(ring):
     issuer = kt.Issuer(ring, issuer=ISS, audience=AUD, ttl=300)
-    assert (issuer.ttl, issuer.max_ttl) == (300, 300)
+    claims = issuer.verifier().verify(issuer.issue("u"))
+    assert issuer.ttl == claims["exp"] - claims["iat"] == 300
 
 
 @pytest.mark.parametrize("ttl", [0, -1, 1.5, True, "600"])
@@ -88,7 +89,9 @@ def test_ttl_above_a_day_needs_an_override(signing_key):
 def test_ttl_must_not_outlive_the_keyring_retirement(ring):
     # ring retires previous keys 1200 s after demotion; tokens need ttl + 300 s (max leeway).
     expect(kt.ConfigurationError, kt.Issuer, ring, issuer=ISS, audience=AUD, ttl=901)
-    assert kt.Issuer(ring, issuer=ISS, audience=AUD, ttl=900).max_ttl == 900
+    issuer = kt.Issuer(ring, issuer=ISS, audience=AUD, ttl=900)
+    claims = issuer.verifier().verify(issuer.issue("u"))
+    assert claims["exp"] - claims["iat"] == 900
 
 
 def test_default_keyring_covers_the_longest_default_ttl():
