@@ -48,24 +48,14 @@ from keyturn.login_state import MemoryLoginStates, SQLiteLoginStates
 from keyturn.oauth_client import OAuthClient, TokenResponse
 from keyturn.oidc import IdTokenVerifier
 from keyturn.refresh import AsyncTokenService, DeviceSession, TokenPair, TokenService
-from keyturn.refresh.stores import (
-    AsyncPostgresStore,
-    AsyncRedisStore,
-    MemoryStore,
-    PostgresStore,
-    RedisStore,
-    SQLiteStore,
-)
 from keyturn.relying_party import Login, LoginStart, RelyingParty
 from keyturn.revocation import Revocations
-from keyturn.revocation_stores import (
-    PostgresRevocationStore,
-    RedisRevocationStore,
-    SQLiteRevocationStore,
-)
 from keyturn.signer import Signer
 from keyturn.stores import Backend, open_backend
-from keyturn.stores.memory import MemoryRevocationStore
+from keyturn.stores.memory import MemoryRevocationStore, MemoryStore
+from keyturn.stores.postgres import AsyncPostgresStore, PostgresRevocationStore, PostgresStore
+from keyturn.stores.redis import AsyncRedisStore, RedisRevocationStore, RedisStore
+from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
 from keyturn.tokens import Issuer, KeySource, Verifier, decode
 
 __all__ = [

@@ -15,7 +15,7 @@ from keyturn._command import CommandError
 from keyturn.errors import KeyturnError, ReplayedRefresh, RevokedRefresh, TokenError
 from keyturn.keyring import Keyring
 from keyturn.refresh import TokenService
-from keyturn.refresh.stores import SQLiteStore
+from keyturn.stores.sqlite import SQLiteStore
 from keyturn.tokens import Issuer, Verifier
 
 __all__ = ["run"]

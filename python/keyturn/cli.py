@@ -98,20 +98,22 @@ _STORE_SCHEMES = "a SQLite file path, sqlite:///PATH, postgresql://, redis://, r
 
 def open_store(url: str) -> Any:
     """A token store from ``--db``: a SQLite path, or a ``postgresql://`` / ``redis://`` URL."""
-    from keyturn.refresh import stores
+    from keyturn.stores.postgres import PostgresStore
+    from keyturn.stores.redis import RedisStore
+    from keyturn.stores.sqlite import SQLiteStore
 
     scheme, separator, _ = url.partition("://")
     if scheme in ("postgresql", "postgres"):
-        return stores.PostgresStore(url)
+        return PostgresStore(url)
     if scheme in ("redis", "rediss", "unix"):
-        return stores.RedisStore(url)
+        return RedisStore(url)
     if separator and scheme != "sqlite":
         raise CommandError(f"--db: unsupported scheme {scheme!r}; use {_STORE_SCHEMES}")
     path = url.removeprefix("sqlite:///")
     directory = os.path.dirname(path) or "."
     if not os.path.isdir(directory):
         raise CommandError(f"--db: directory {directory} does not exist (create it first)")
-    return stores.SQLiteStore(path)
+    return SQLiteStore(path)
 
 
 _DEFAULT_PORTS = {"postgresql": 5432, "postgres": 5432, "redis": 6379, "rediss": 6379}

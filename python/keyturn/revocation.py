@@ -11,7 +11,7 @@ are too long. A ``Verifier`` given ``revocations=`` consults it after every succ
   whole seconds, so a token issued in the same second as the watermark, after it, dies too.
 
 The answers live in a ``RevocationStore`` (memory, SQLite, PostgreSQL, Redis; see
-``keyturn.revocation_stores``). ``max_staleness`` adds an in-process cache: an answer fetched at
+``keyturn.stores``). ``max_staleness`` adds an in-process cache: an answer fetched at
 most that many seconds ago is reused, so a revocation made by another process takes effect within
 ``max_staleness`` seconds; one made through this object takes effect at once. Stores key entries
 by SHA-256 of the ``jti`` / ``sub``, so neither appears in the database.

@@ -20,7 +20,7 @@ import redis.asyncio.cluster
 from redis.cluster import ClusterNode, RedisCluster
 
 import keyturn as kt
-from keyturn.refresh.stores.redis import family_key
+from keyturn.stores.redis.tokens import family_key
 
 pytestmark = pytest.mark.redis
 

@@ -23,7 +23,7 @@ def test_importing_keyturn_loads_only_the_standard_library() -> None:
         "import sys\n"
         "before = set(sys.modules)\n"
         "import keyturn\n"
-        "import keyturn.revocation_stores, keyturn.refresh.stores\n"
+        "import keyturn.stores.sqlite, keyturn.stores.postgres, keyturn.stores.redis\n"
         "print('\\n'.join(sorted(set(sys.modules) - before)))\n"
     )
     loaded = subprocess.run(

@@ -440,7 +440,7 @@ def test_purge_expired_removes_dead_rows_in_batches(
 def test_redis_purge_tidies_the_user_index(make_service: MakeService):
     import redis
 
-    from keyturn.refresh.stores.redis import family_key
+    from keyturn.stores.redis.tokens import family_key
 
     service = make_service(purge_batch_size=2)
     pairs = [service.issue_pair("user-1", f"device-{n}") for n in range(3)]

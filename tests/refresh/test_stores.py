@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 
 import keyturn as kt
-from keyturn.refresh.stores import AsyncStore, Store
-from keyturn.refresh.stores.base import SCHEMA_VERSION
+from keyturn.refresh.store import SCHEMA_VERSION, AsyncStore, Store
 from support import DSN_VAR, REDIS_VAR, server_env
 
 from .conftest import reset_postgres
@@ -138,7 +137,7 @@ def test_stores_follow_the_protocols(tmp_path: Path):
 def test_documented_ddl_is_the_ddl_in_use():
     import re
 
-    from keyturn.refresh.stores import _sql
+    from keyturn.stores._sql import tokens as _sql
 
     docs = Path(__file__).parents[2] / "docs" / "stores.md"
     block = re.search(r"## SQL schema.*?```sql\n(.*?)```", docs.read_text(), re.S)

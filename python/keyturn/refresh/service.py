@@ -21,7 +21,7 @@ from keyturn.refresh import format as token_format
 from keyturn.refresh import rules
 from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
-from keyturn.refresh.stores.base import AsyncStore, Store
+from keyturn.refresh.store import AsyncStore, Store
 from keyturn.revocation import Revocations
 
 __all__ = ["AccessTokenIssuer", "AsyncTokenService", "DeviceSession", "TokenPair", "TokenService"]

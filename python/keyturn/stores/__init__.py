@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keyturn.errors import ConfigurationError
-from keyturn.refresh.stores.base import Store
+from keyturn.refresh.store import Store
 from keyturn.revocation import RevocationStore
 from keyturn.stores.memory import MemoryRevocationStore, MemoryStore
 
@@ -79,8 +79,7 @@ def _memory(url: str, timeout: float) -> Backend:
 
 
 def _sqlite(path: str) -> Backend:
-    from keyturn.refresh.stores.sqlite import SQLiteStore
-    from keyturn.revocation_stores.sqlite import SQLiteRevocationStore
+    from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
 
     if not path:
         raise ConfigurationError("sqlite:/// needs a file path (sqlite:///var/lib/keyturn.db)")
@@ -89,8 +88,8 @@ def _sqlite(path: str) -> Backend:
 
 
 def _postgres(url: str, timeout: float) -> Backend:
-    from keyturn.refresh.stores.postgres import PostgresStore, _drivers
-    from keyturn.revocation_stores.postgres import PostgresRevocationStore
+    from keyturn.stores.postgres import PostgresRevocationStore
+    from keyturn.stores.postgres.tokens import PostgresStore, _drivers
 
     _, pool_module = _drivers()
     pool: Any = pool_module.ConnectionPool(
@@ -106,8 +105,8 @@ def _postgres(url: str, timeout: float) -> Backend:
 
 
 def _redis(url: str, timeout: float) -> Backend:
-    from keyturn.refresh.stores.redis import RedisStore, _driver
-    from keyturn.revocation_stores.redis import RedisRevocationStore
+    from keyturn.stores.redis import RedisRevocationStore
+    from keyturn.stores.redis.tokens import RedisStore, _driver
 
     client: Any = _driver().Redis.from_url(
         url, socket_timeout=timeout, socket_connect_timeout=timeout

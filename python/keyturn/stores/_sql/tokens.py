@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple
 from keyturn.errors import StoreError
 from keyturn.refresh._drive import Flow
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
-from keyturn.refresh.stores.base import SCHEMA_VERSION
+from keyturn.refresh.store import SCHEMA_VERSION
 
 __all__ = ["Stmt", "ddl"]
 

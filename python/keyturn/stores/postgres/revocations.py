@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from keyturn._store_errors import postgres_address, server_failure
 from keyturn.errors import ConfigurationError
-from keyturn.refresh.stores.postgres import dsn_unless_pool
 from keyturn.revocation import Found
-from keyturn.revocation_stores import _sql
+from keyturn.stores._sql import revocations as _sql
+from keyturn.stores.postgres.tokens import dsn_unless_pool
 
 if TYPE_CHECKING:
     import psycopg

@@ -19,8 +19,8 @@ from keyturn._store_errors import postgres_address, server_failure
 from keyturn.errors import ConfigurationError, StoreError
 from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
-from keyturn.refresh.stores import _sql
-from keyturn.refresh.stores._sql import Stmt
+from keyturn.stores._sql import tokens as _sql
+from keyturn.stores._sql.tokens import Stmt
 
 if TYPE_CHECKING:
     import psycopg

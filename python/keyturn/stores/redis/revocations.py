@@ -14,8 +14,8 @@ from typing import Any, ClassVar, TypeVar
 
 from keyturn._store_errors import redis_address, server_failure
 from keyturn.errors import ConfigurationError
-from keyturn.refresh.stores.redis import connect
 from keyturn.revocation import Found
+from keyturn.stores.redis.tokens import connect
 
 __all__ = ["RedisRevocationStore"]
 

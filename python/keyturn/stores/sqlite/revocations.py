@@ -14,7 +14,7 @@ from typing import ClassVar, TypeVar
 from keyturn._sqlite import ThreadConnections
 from keyturn._store_errors import sqlite_failure
 from keyturn.revocation import Found
-from keyturn.revocation_stores import _sql
+from keyturn.stores._sql import revocations as _sql
 
 __all__ = ["SQLiteRevocationStore"]
 

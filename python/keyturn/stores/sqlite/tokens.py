@@ -16,8 +16,8 @@ from keyturn._sqlite import ThreadConnections
 from keyturn._store_errors import sqlite_failure
 from keyturn.refresh._drive import Flow, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
-from keyturn.refresh.stores import _sql
-from keyturn.refresh.stores._sql import Stmt
+from keyturn.stores._sql import tokens as _sql
+from keyturn.stores._sql.tokens import Stmt
 
 __all__ = ["SQLiteStore"]
 

@@ -1,0 +1,2 @@
+"""The SQL that the SQLite and PostgreSQL backends share, one module per concern (``%s``
+placeholders)."""
