@@ -3,10 +3,29 @@ agree with them (a revocation kept for the longest token life plus the largest l
 
 from __future__ import annotations
 
-__all__ = ["DAY", "MAX_LEEWAY", "MAX_TTL"]
+__all__ = [
+    "DAY",
+    "HOUR",
+    "MAX_FETCHED_BYTES",
+    "MAX_LEEWAY",
+    "MAX_MAX_AGE",
+    "MAX_PUBLISHED_MAX_AGE",
+    "MAX_TTL",
+    "MIN_MAX_AGE",
+]
 
-DAY = 86_400
+HOUR = 3_600
+DAY = 24 * HOUR
 #: The largest clock tolerance a Verifier accepts: more would quietly extend every token's life.
 MAX_LEEWAY = 300
 #: The longest access-token ttl an Issuer accepts without ``allow_long_ttl=True``.
-MAX_TTL = 86_400
+MAX_TTL = DAY
+#: Bounds RemoteJWKS applies to a server's ``Cache-Control: max-age``: a server can neither make
+#: every verify refetch nor pin a key set for days.
+MIN_MAX_AGE = 60.0
+MAX_MAX_AGE = float(DAY)
+#: The longest ``max-age`` a keyring's published JWKS carries: a revocation reaches every
+#: verifier's cache within it.
+MAX_PUBLISHED_MAX_AGE = HOUR
+#: Default bound on a document fetched from a provider (a JWK Set, a discovery document).
+MAX_FETCHED_BYTES = 512 * 1024

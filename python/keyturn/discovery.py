@@ -21,6 +21,7 @@ from typing import Any
 
 from keyturn._jwks_http import Endpoint, check_headers, fetch
 from keyturn._jwks_parse import parse_json_object, shown
+from keyturn._limits import MAX_FETCHED_BYTES
 from keyturn.errors import JWKSError
 
 __all__ = ["TENANT_PLACEHOLDER", "ProviderMetadata", "discover"]
@@ -130,7 +131,7 @@ def discover(
     issuer: str,
     *,
     timeout: float = 5,
-    max_bytes: int = 512 * 1024,
+    max_bytes: int = MAX_FETCHED_BYTES,
     headers: Mapping[str, str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> ProviderMetadata:

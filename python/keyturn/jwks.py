@@ -6,8 +6,9 @@ compare), asks for ``verification_keys()`` only when that version changed, and c
 
 Freshness
     A fetched set is fresh for the response's ``Cache-Control: max-age`` (less its ``Age``),
-    clamped to [``MIN_MAX_AGE``, ``MAX_MAX_AGE``] = [60 s, 24 h] so that a server can neither make
-    every verify refetch nor pin a set for days; ``no-cache``/``no-store`` count as the lower bound.
+    clamped to [``MIN_MAX_AGE``, ``MAX_MAX_AGE``] = [60 s, 24 h] (in ``keyturn._limits``) so that a
+    server can neither make every verify refetch nor pin a set for days; ``no-cache``/``no-store``
+    count as the lower bound.
     Without ``max-age`` the set is fresh for ``ttl``. ``Expires`` is ignored. When the server sends
     an ``ETag`` the next fetch revalidates with ``If-None-Match``; a 304 keeps the set and starts
     its freshness again.
@@ -65,15 +66,13 @@ from keyturn._core import VerifyingKey
 from keyturn._flight import Flight as _Flight
 from keyturn._jwks_http import Endpoint, Response, check_headers, fetch
 from keyturn._jwks_parse import DEFAULT_MIN_RSA_BITS, parse_json_object, parse_jwks, shown
+from keyturn._limits import DAY, MAX_FETCHED_BYTES, MAX_MAX_AGE, MIN_MAX_AGE
 from keyturn.errors import ConfigurationError, JWKSError
 
-__all__ = ["MAX_MAX_AGE", "MIN_MAX_AGE", "RemoteJWKS"]
+__all__ = ["RemoteJWKS"]
 
 log = logging.getLogger("keyturn.jwks")
 
-#: Bounds applied to a server's ``Cache-Control: max-age``, in seconds.
-MIN_MAX_AGE = 60.0
-MAX_MAX_AGE = 86400.0
 #: Retries of a failing refresh are at least this far apart, even with ``cooldown=0``.
 _MIN_RETRY = 1.0
 _DISCOVERY_PATH = "/.well-known/openid-configuration"
@@ -143,9 +142,9 @@ class RemoteJWKS:
         ttl: float = 600,
         cooldown: float = 30,
         timeout: float = 5,
-        max_bytes: int = 512 * 1024,
+        max_bytes: int = MAX_FETCHED_BYTES,
         headers: Mapping[str, str] | None = None,
-        stale_for: float = 86400,
+        stale_for: float = DAY,
         ssl_context: ssl.SSLContext | None = None,
         min_rsa_bits: int = DEFAULT_MIN_RSA_BITS,
         clock: Callable[[], float] = time.monotonic,

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, BinaryIO, TypeVar
 
 from keyturn._core import SigningKey, VerifyingKey
-from keyturn._limits import DAY, MAX_LEEWAY, MAX_TTL
+from keyturn._limits import DAY, MAX_LEEWAY, MAX_PUBLISHED_MAX_AGE, MAX_TTL
 from keyturn.errors import ConfigurationError, InvalidKey, KeyringError, KeyturnError
 
 __all__ = ["DEFAULT_RETIRE_AFTER", "DEFAULT_ROTATE_EVERY", "KeyInfo", "KeyState", "Keyring"]
@@ -242,7 +242,7 @@ class Keyring:
         period), and a revocation only reaches caches when they expire: a tenth of the rotation
         period, capped at an hour.
         """
-        return max(1, min(3600, int(self._rotate_every / 10)))
+        return max(1, min(MAX_PUBLISHED_MAX_AGE, int(self._rotate_every / 10)))
 
     # --- KeySource --------------------------------------------------------------------------
 

@@ -25,8 +25,6 @@ from keyturn.signer import Signer
 
 __all__ = [
     "DEFAULT_ALGORITHMS",
-    "MAX_LEEWAY",
-    "MAX_TTL",
     "AsyncKeySource",
     "Issuer",
     "KeySource",
