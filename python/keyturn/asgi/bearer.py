@@ -1,11 +1,13 @@
-"""The bearer-token middleware: verify ``Authorization: Bearer`` before the wrapped app runs."""
+"""The bearer-token middleware: verify ``Authorization: Bearer`` and the route's scopes before the
+wrapped app runs."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from keyturn.asgi._http import NO_STORE, ASGIApp, Receive, Request, Scope, Send, logger, respond
+from keyturn.asgi._scopes import ScopeRules, challenge, granted, spelled
 from keyturn.errors import ConfigurationError, JWKSError, StoreError, TokenError
 
 
@@ -21,11 +23,12 @@ def bearer_token(request: Request) -> str | None:
     return token if scheme.lower() == "bearer" and token else None
 
 
-def _www_authenticate(realm: str, error: TokenError | None) -> tuple[bytes, bytes]:
+def _www_authenticate(
+    realm: str, error: TokenError | None, scope: str | None = None
+) -> tuple[bytes, bytes]:
     # RFC 6750 §3.1: no error attribute when the request carried no token at all.
-    value = f'Bearer realm="{realm}"'
-    if error is not None:
-        value += f', error="invalid_token", error_description="{error.code}"'
+    code = None if error is None else "invalid_token"
+    value = challenge(realm, code, None if error is None else error.code, scope)
     return (b"www-authenticate", value.encode())
 
 
@@ -41,9 +44,20 @@ async def verify_bearer(
         return None, error
 
 
-async def unauthorized(send: Send, realm: str, error: TokenError | None) -> None:
+async def unauthorized(
+    send: Send, realm: str, error: TokenError | None, scope: str | None = None
+) -> None:
+    """401: no token, or a token that did not verify. ``scope`` names what the route needs (RFC
+    6750 §3), so a client can ask for it when it obtains a token."""
     body = {"error": "invalid_token", "error_description": error.code if error else "missing"}
-    await respond(send, 401, body, [_www_authenticate(realm, error)])
+    await respond(send, 401, body, [_www_authenticate(realm, error, scope)])
+
+
+async def insufficient_scope(send: Send, realm: str, needed: str) -> None:
+    """403 (RFC 6750 §3.1): the token is valid but lacks a scope the route requires."""
+    header = challenge(realm, "insufficient_scope", None, needed)
+    body = {"error": "insufficient_scope", "scope": needed}
+    await respond(send, 403, body, [(b"www-authenticate", header.encode())])
 
 
 def _public_prefix(prefix: object) -> str:
@@ -64,6 +78,11 @@ class BearerAuth:
     lists path prefixes that pass through unauthenticated (``"/auth"`` covers ``/auth/...``, not
     ``/authx``); ``"/"`` is the root path alone, never "everything" (to make every path public,
     do not wrap the app).
+
+    ``scopes`` maps ``"PATH"`` or ``"METHOD PATH"`` prefixes to the scopes they require, e.g.
+    ``{"/orders": "read:orders", "POST /orders": ["write:orders"]}``; every matching rule applies
+    (see :class:`~keyturn.asgi._scopes.ScopeRules`; ``"/"`` here covers every path). A valid token
+    whose ``scope`` claim lacks one answers 403 ``insufficient_scope`` naming what is needed.
     """
 
     def __init__(
@@ -73,6 +92,7 @@ class BearerAuth:
         *,
         realm: str = "api",
         public: Sequence[str] = (),
+        scopes: Mapping[str, str | Iterable[str]] | None = None,
     ) -> None:
         if '"' in realm or "\\" in realm:
             raise ConfigurationError("realm must not contain quotes or backslashes")
@@ -80,6 +100,7 @@ class BearerAuth:
         self.verifier = verifier
         self.realm = realm
         self.public = tuple(_public_prefix(prefix) for prefix in public)
+        self.scopes = ScopeRules(scopes or {})
 
     def _is_public(self, path: str) -> bool:
         return any(
@@ -91,6 +112,8 @@ class BearerAuth:
         if scope["type"] not in ("http", "websocket") or self._is_public(scope.get("path", "")):
             await self.app(scope, receive, send)
             return
+        # A websocket handshake is a GET (RFC 6455 §4.1).
+        needed = self.scopes.required(scope.get("method", "GET"), scope.get("path", ""))
         try:
             claims, error = await verify_bearer(Request.of(scope), self.verifier)
         except (JWKSError, StoreError) as unavailable:
@@ -101,10 +124,13 @@ class BearerAuth:
             else:
                 await send({"type": "websocket.close", "code": 1011})
             return
-        if claims is not None:
+        missing = needed - granted(claims) if claims is not None else needed
+        if claims is not None and not missing:
             state = {**scope.get("state", {}), "claims": claims}
             await self.app({**scope, "state": state}, receive, send)
-        elif scope["type"] == "http":
-            await unauthorized(send, self.realm, error)
-        else:
+        elif scope["type"] != "http":
             await send({"type": "websocket.close", "code": 1008})
+        elif claims is None:
+            await unauthorized(send, self.realm, error, spelled(needed) if needed else None)
+        else:
+            await insufficient_scope(send, self.realm, spelled(needed))
