@@ -26,7 +26,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from keyturn.errors import ConfigurationError, JWKSError
 
-__all__ = ["Endpoint", "Response", "check_headers", "fetch"]
+__all__ = ["Endpoint", "Response", "check_headers", "fetch", "published_endpoint"]
 
 _CHUNK = 64 * 1024
 _MAX_ETAG = 256
@@ -42,11 +42,11 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _host_port(parts: SplitResult) -> tuple[str, int | None]:
+def _host_port(parts: SplitResult, what: str) -> tuple[str, int | None]:
     try:
         return parts.hostname or "", parts.port
     except ValueError as exc:  # a port that is not a number or out of range
-        raise JWKSError(f"JWKS URL has an invalid port: {exc}") from None
+        raise ConfigurationError(f"{what} has an invalid port: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -59,30 +59,34 @@ class Endpoint:
     target: str
 
     @classmethod
-    def parse(cls, url: str) -> Endpoint:
-        """Apply the scheme rules: ``https`` anywhere, ``http`` only to loopback, nothing else."""
+    def parse(cls, url: str, *, what: str = "JWKS URL") -> Endpoint:
+        """Apply the scheme rules: ``https`` anywhere, ``http`` only to loopback, nothing else.
+
+        A URL that breaks them is a ``ConfigurationError`` naming ``what`` the URL is; for a URL a
+        provider published, see ``published_endpoint``.
+        """
         if not isinstance(url, str):
-            raise JWKSError(f"JWKS URL must be a str, not {type(url).__name__}")
+            raise ConfigurationError(f"{what} must be a str, not {type(url).__name__}")
         if not url.isascii() or any(c <= " " or c == "\x7f" for c in url):
             # urlsplit would quietly drop some of these; http.client would fail on others later.
-            raise JWKSError(
-                "JWKS URL must be printable ASCII without spaces (IDNA hosts in punycode form)"
+            raise ConfigurationError(
+                f"{what} must be printable ASCII without spaces (IDNA hosts in punycode form)"
             )
         parts = urlsplit(url)
         scheme = parts.scheme.lower()
-        host, port = _host_port(parts)
+        host, port = _host_port(parts, what)
         if scheme not in ("https", "http"):
-            raise JWKSError(
-                f"JWKS URL scheme {scheme or '(none)'!r} refused: only https "
+            raise ConfigurationError(
+                f"{what} scheme {scheme or '(none)'!r} refused: only https "
                 "(or http to a loopback address) is allowed"
             )
         if not host:
-            raise JWKSError("JWKS URL has no host")
+            raise ConfigurationError(f"{what} has no host")
         if parts.username is not None or parts.password is not None:
-            raise JWKSError("JWKS URL must not embed credentials; pass them in headers=")
+            raise ConfigurationError(f"{what} must not embed credentials; pass them in headers=")
         if scheme == "http" and not _is_loopback(host):
-            raise JWKSError(
-                f"plain http refused for non-loopback host {host!r}: use https "
+            raise ConfigurationError(
+                f"{what}: plain http refused for non-loopback host {host!r}: use https "
                 "(http is allowed only to 127.0.0.0/8, ::1 and localhost)"
             )
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
@@ -98,6 +102,15 @@ class Endpoint:
         if self.port is not None:
             netloc += f":{self.port}"
         return f"{self.scheme}://{netloc}{self.target.split('?', 1)[0]}"
+
+
+def published_endpoint(url: str, what: str) -> Endpoint:
+    """A URL a provider's document names, under the same rules; breaking them is the provider's
+    fault, not the configuration's, so it is a ``JWKSError``."""
+    try:
+        return Endpoint.parse(url, what=what)
+    except ConfigurationError as exc:
+        raise JWKSError(str(exc)) from None
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,7 @@ class BackChannel:
         *,
         need_body: bool = True,
     ) -> dict[str, Any]:
-        endpoint = _endpoint(url)
+        endpoint = Endpoint.parse(url, what="provider endpoint")
         try:
             response = fetch(
                 endpoint,
@@ -103,13 +103,6 @@ class BackChannel:
                 return {}
             return _json(response.body, endpoint)
         raise _refusal(response.status, response.body, endpoint)
-
-
-def _endpoint(url: str) -> Endpoint:
-    try:
-        return Endpoint.parse(url)
-    except JWKSError as exc:
-        raise ConfigurationError(str(exc).replace("JWKS URL", "provider endpoint")) from None
 
 
 def _json(body: bytes, endpoint: Endpoint) -> dict[str, Any]:

@@ -19,12 +19,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from keyturn._jwks_http import Endpoint, check_headers, fetch
+from keyturn._jwks_http import Endpoint, check_headers, fetch, published_endpoint
 from keyturn._jwks_parse import parse_json_object, shown
 from keyturn._limits import MAX_FETCHED_BYTES
-from keyturn.errors import JWKSError
+from keyturn.errors import ConfigurationError, JWKSError
 
-__all__ = ["TENANT_PLACEHOLDER", "ProviderMetadata", "discover"]
+__all__ = ["TENANT_PLACEHOLDER", "ProviderMetadata", "discover", "discovery_url"]
 
 TENANT_PLACEHOLDER = "{tenantid}"
 _WELL_KNOWN = "/.well-known/openid-configuration"
@@ -95,12 +95,20 @@ class ProviderMetadata:
                 f"OpenID configuration names issuer {shown(named)}, not {shown(issuer)}"
             )
         jwks_uri = _url(document, "jwks_uri", required=True)
-        Endpoint.parse(jwks_uri)  # the JWKS will be fetched under RemoteJWKS's scheme rules
+        # The JWKS will be fetched under RemoteJWKS's scheme rules.
+        published_endpoint(jwks_uri, "OpenID configuration jwks_uri")
         members: dict[str, Any] = {name: _url(document, name) for name in _ENDPOINTS}
         members.update({name: _strings(document, name) for name in _LISTS})
         if not members["id_token_signing_alg_values_supported"]:
             raise JWKSError("OpenID configuration has no id_token_signing_alg_values_supported")
         return cls(issuer=named, jwks_uri=jwks_uri, document=dict(document), **members)
+
+
+def discovery_url(issuer: str) -> str:
+    """Where ``issuer`` publishes its metadata (``ConfigurationError`` if it is no issuer URL)."""
+    if not isinstance(issuer, str) or "?" in issuer or "#" in issuer:
+        raise ConfigurationError("issuer must be a URL string without query or fragment")
+    return issuer.rstrip("/") + _WELL_KNOWN
 
 
 def _issuer_matches(named: str, requested: str) -> bool:
@@ -135,10 +143,9 @@ def discover(
     headers: Mapping[str, str] | None = None,
     ssl_context: ssl.SSLContext | None = None,
 ) -> ProviderMetadata:
-    """Fetch and check ``issuer``'s discovery document (``JWKSError`` says what is wrong)."""
-    if not isinstance(issuer, str) or "?" in issuer or "#" in issuer:
-        raise JWKSError("issuer must be a URL string without query or fragment")
-    endpoint = Endpoint.parse(issuer.rstrip("/") + _WELL_KNOWN)
+    """Fetch and check ``issuer``'s discovery document (``JWKSError`` says what is wrong with it;
+    ``ConfigurationError``, before any request, what is wrong with ``issuer``)."""
+    endpoint = Endpoint.parse(discovery_url(issuer), what="issuer URL")
     context = ssl_context if ssl_context is not None else ssl.create_default_context()
     try:
         response = fetch(

@@ -64,9 +64,10 @@ from typing import Any
 
 from keyturn._core import VerifyingKey
 from keyturn._flight import Flight as _Flight
-from keyturn._jwks_http import Endpoint, Response, check_headers, fetch
+from keyturn._jwks_http import Endpoint, Response, check_headers, fetch, published_endpoint
 from keyturn._jwks_parse import DEFAULT_MIN_RSA_BITS, parse_json_object, parse_jwks, shown
 from keyturn._limits import DAY, MAX_FETCHED_BYTES, MAX_MAX_AGE, MIN_MAX_AGE
+from keyturn.discovery import discovery_url
 from keyturn.errors import ConfigurationError, JWKSError
 
 __all__ = ["RemoteJWKS"]
@@ -75,7 +76,6 @@ log = logging.getLogger("keyturn.jwks")
 
 #: Retries of a failing refresh are at least this far apart, even with ``cooldown=0``.
 _MIN_RETRY = 1.0
-_DISCOVERY_PATH = "/.well-known/openid-configuration"
 
 
 # Prefork servers (gunicorn, uvicorn --workers) fork after import: a child must not inherit a
@@ -109,12 +109,6 @@ def _min_rsa_bits(value: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1024 <= value <= 8192:
         raise ConfigurationError("min_rsa_bits must be an int between 1024 and 8192")
     return value
-
-
-def _discovery_url(issuer: str) -> str:
-    if not isinstance(issuer, str) or "?" in issuer or "#" in issuer:
-        raise JWKSError("issuer must be a URL string without query or fragment")
-    return issuer.rstrip("/") + _DISCOVERY_PATH
 
 
 def _fingerprint(keys: tuple[VerifyingKey, ...]) -> frozenset[tuple[str, bytes]]:
@@ -190,7 +184,7 @@ class RemoteJWKS:
         port is fetched without them (pass them to ``RemoteJWKS(jwks_uri, headers=...)`` directly
         to send them there).
         """
-        discovery = cls(_discovery_url(issuer), **options)
+        discovery = cls(discovery_url(issuer), **options)
         document = parse_json_object(discovery._get(etag=None).body, "OpenID configuration")
         if document.get("issuer") != issuer:
             raise JWKSError(
@@ -200,7 +194,7 @@ class RemoteJWKS:
         jwks_uri = document.get("jwks_uri")
         if not isinstance(jwks_uri, str):
             raise JWKSError("OpenID configuration has no jwks_uri string")
-        endpoint = Endpoint.parse(jwks_uri)
+        endpoint = published_endpoint(jwks_uri, "discovered jwks_uri")
         if endpoint.scheme != "https" and discovery._endpoint.scheme == "https":
             raise JWKSError(
                 f"discovered jwks_uri {endpoint.display()!r} is not https, but the issuer is"

@@ -108,7 +108,10 @@ def test_discovery_transport_errors(server: JWKSServer) -> None:
     ],
 )
 def test_bad_issuer_urls_are_refused_before_any_request(issuer: str, match: str) -> None:
-    refused(issuer, match)
+    with pytest.raises(ConfigurationError, match=match) as caught:
+        RemoteJWKS.from_issuer(issuer)
+    assert type(caught.value) is ConfigurationError
+    assert caught.value.code == "configuration_invalid"
 
 
 def test_options_apply_to_discovery_and_the_jwks(server: JWKSServer) -> None:

@@ -152,6 +152,22 @@ def test_discover_over_loopback_then_verify(server: JWKSServer, rsa_key: kt.Sign
     assert verifier.verify(token)["sub"] == "user"
 
 
+@pytest.mark.parametrize(
+    ("issuer", "match"),
+    [
+        ("http://idp.example", "issuer URL: plain http refused"),
+        ("ftp://idp.example", "issuer URL scheme 'ftp' refused"),
+        ("https://idp.example/?tenant=1", "without query or fragment"),
+        (b"https://idp.example", "must be a URL string"),
+    ],
+)
+def test_discover_refuses_a_bad_issuer_before_any_request(issuer: object, match: str) -> None:
+    with pytest.raises(kt.ConfigurationError, match=match) as info:
+        discover(issuer)  # type: ignore[arg-type]
+    assert type(info.value) is kt.ConfigurationError
+    assert info.value.code == "configuration_invalid"
+
+
 # --- the id_token rules --------------------------------------------------------------------------
 
 

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from keyturn import ConfigurationError, JWKSError, RemoteJWKS
+from keyturn import ConfigurationError, RemoteJWKS
 
 
 @pytest.mark.parametrize(
@@ -47,18 +47,20 @@ def test_https_and_loopback_http_are_accepted(url: str) -> None:
     ],
 )
 def test_other_urls_are_refused_at_construction(url: str, reason: str) -> None:
-    with pytest.raises(JWKSError, match=re.escape(reason)) as caught:
+    """A URL the configuration gives is a configuration mistake (a published one is the
+    provider's: see test_discovery's test_jwks_uri_obeys_the_scheme_rules)."""
+    with pytest.raises(ConfigurationError, match=re.escape(reason)) as caught:
         RemoteJWKS(url)
-    assert type(caught.value) is JWKSError
-    assert caught.value.code == "jwks_error"
+    assert type(caught.value) is ConfigurationError
+    assert caught.value.code == "configuration_invalid"
     assert "secret" not in str(caught.value)
 
 
 def test_url_must_be_a_string() -> None:
-    with pytest.raises(JWKSError, match="must be a str") as caught:
+    with pytest.raises(ConfigurationError, match="JWKS URL must be a str") as caught:
         RemoteJWKS(b"https://auth.example.com/jwks.json")  # type: ignore[arg-type]
-    assert type(caught.value) is JWKSError
-    assert caught.value.code == "jwks_error"
+    assert type(caught.value) is ConfigurationError
+    assert caught.value.code == "configuration_invalid"
 
 
 @pytest.mark.parametrize(

@@ -267,8 +267,11 @@ def test_pyjwkclient_unreachable_is_a_connection_error() -> None:
 
 
 def test_pyjwkclient_refuses_plain_http_elsewhere() -> None:
-    with pytest.raises(kt_jwt.PyJWKClientError):
+    """keyturn calls the URL a configuration mistake; PyJWT's callers catch PyJWKClientError."""
+    with pytest.raises(kt_jwt.PyJWKClientError, match="plain http refused") as caught:
         kt_jwt.PyJWKClient("http://example.com/jwks.json")
+    assert type(caught.value) is kt_jwt.PyJWKClientError
+    assert caught.value.code == "jwks_error"
 
 
 # --- short secrets --------------------------------------------------------------------------------

@@ -48,9 +48,9 @@ class PyJWKClient:
                 headers=headers,
                 ssl_context=ssl_context,
             )
-        except JWKSError as error:  # a URL RemoteJWKS refuses (not https, not loopback http)
-            raise PyJWKClientError(f"Invalid JWKS URI scheme or host: {error}") from None
-        except ConfigurationError as error:  # lifespan, timeout or cooldown out of range
+        except ConfigurationError as error:
+            # A URL RemoteJWKS refuses (not https, not loopback http) or lifespan, timeout or
+            # cooldown out of range: PyJWT's callers catch PyJWKClientError.
             raise PyJWKClientError(str(error)) from None
 
     def get_signing_keys(self, refresh: bool = False) -> list[PyJWK]:
