@@ -13,8 +13,11 @@ from typing import TypeVar
 
 __all__ = [
     "AlgorithmNotAllowed",
+    "ClientAuthError",
+    "ClientError",
     "ConfigurationError",
     "ExpiredRefresh",
+    "ExpiredSession",
     "ExpiredToken",
     "GrantError",
     "InvalidAudience",
@@ -22,6 +25,7 @@ __all__ = [
     "InvalidIssuer",
     "InvalidKey",
     "InvalidRefresh",
+    "InvalidSession",
     "InvalidSignature",
     "InvalidType",
     "JWKSError",
@@ -35,6 +39,7 @@ __all__ = [
     "RefreshError",
     "ReplayedRefresh",
     "RevokedRefresh",
+    "SessionError",
     "StoreError",
     "TokenError",
     "TokenRevoked",
@@ -209,6 +214,52 @@ class RevokedRefresh(RefreshError):
     """The refresh token's family was revoked (logout, device revocation or an earlier replay)."""
 
     code = "refresh_revoked"
+
+
+# --- registered clients (keyturn as an authorization server) ------------------------------------
+
+
+class ClientAuthError(KeyturnError):
+    """Client authentication failed (RFC 6749 §5.2 ``invalid_client``).
+
+    One class, one code, one message for every cause (unknown client, wrong secret, disabled
+    client, a bad, expired or replayed assertion): the caller learns nothing about which part was
+    wrong, so probing for client ids or secrets gains nothing.
+    """
+
+    code = "invalid_client"
+
+
+class ClientError(KeyturnError):
+    """An administrative operation on a registered client cannot be done.
+
+    Codes: ``client_unknown`` (no client has this id), ``client_exists`` (the id is taken),
+    ``client_has_no_secret`` (a ``private_key_jwt`` client has keys, not a secret to rotate).
+    """
+
+    code = "client_error"
+
+
+# --- browser sessions ----------------------------------------------------------------------------
+
+
+class SessionError(KeyturnError):
+    """A browser session id was refused; nothing was written."""
+
+    code = "session_error"
+
+
+class InvalidSession(SessionError):
+    """The session id is malformed or unknown: never issued, ended, rotated away, or another
+    user's."""
+
+    code = "session_invalid"
+
+
+class ExpiredSession(SessionError):
+    """The session ran past its idle or its absolute timeout."""
+
+    code = "session_expired"
 
 
 # --- identity providers --------------------------------------------------------------------------
