@@ -9,16 +9,7 @@ import pytest
 
 import keyturn
 from keyturn._keyfile import KeyringFile
-
-
-class Clock:
-    """Time moved by hand, so the reload interval is exact."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
+from support import Clock
 
 
 @pytest.fixture
@@ -29,7 +20,7 @@ def path(tmp_path: Path) -> Path:
 
 
 def test_follows_a_rotation_after_the_interval(path: Path) -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     follower = KeyringFile(path, interval=1.0, clock=clock)
     issuer = keyturn.Issuer(follower, issuer="https://i", audience="a")
     verifier = issuer.verifier()
@@ -54,7 +45,7 @@ def test_follows_a_rotation_after_the_interval(path: Path) -> None:
 
 
 def test_versions_change_on_every_reload(path: Path) -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     follower = KeyringFile(path, interval=1.0, clock=clock)
     first = follower.keys_version
     keyturn.Keyring.load(path).save(path)  # same keys, rewritten: a new Keyring object
@@ -63,7 +54,7 @@ def test_versions_change_on_every_reload(path: Path) -> None:
 
 
 def test_a_bad_file_keeps_the_loaded_keys(path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = Clock(0.0)
     follower = KeyringFile(path, interval=1.0, clock=clock)
     kid = follower.current.kid
     path.write_text("{not a keyring")

@@ -18,6 +18,7 @@ import pytest
 
 import keyturn
 from keyturn._core import SigningKey
+from support import Clock
 
 
 @dataclass
@@ -129,7 +130,7 @@ class JWKSServer:
         self.httpd.server_close()
 
 
-class FakeClock:
+class FakeClock(Clock):
     """The monotonic clock RemoteJWKS reads for freshness and cooldown; tests move it by hand.
 
     It also counts its readers, so a test can wait until N callers have reached the point where
@@ -137,7 +138,7 @@ class FakeClock:
     """
 
     def __init__(self) -> None:
-        self.now = 1000.0
+        super().__init__(1000.0)
         self.reads = 0
         self._changed = threading.Condition()
 
@@ -150,9 +151,6 @@ class FakeClock:
     def wait_for_reads(self, count: int, timeout: float = 30.0) -> None:
         with self._changed:
             assert self._changed.wait_for(lambda: self.reads >= count, timeout), self.reads
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import pytest
 import keyturn
 from keyturn import JWKSError, RemoteJWKS, UnknownKey
 from keyturn._core import SigningKey
+from support import Clock
 
 TIMEOUT = 1.0
 MARGIN = 3.0  # what the test allows beyond the contract's timeout: scheduling on a busy machine
@@ -177,17 +178,9 @@ def test_the_same_body_without_the_endless_part_is_accepted(
     ]
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def _warm(raw: RawServer, jwks_body: bytes, **options: object) -> tuple[RemoteJWKS, _Clock]:
+def _warm(raw: RawServer, jwks_body: bytes, **options: object) -> tuple[RemoteJWKS, Clock]:
     """A RemoteJWKS holding key-a; afterwards the server hangs every request until released."""
-    clock = _Clock()
+    clock = Clock(1000.0)
     raw.behaviour = serve_body(jwks_body)
     jwks = RemoteJWKS(raw.url(), timeout=TIMEOUT, cooldown=30, clock=clock, **options)  # type: ignore[arg-type]
     jwks.verification_keys()

@@ -9,16 +9,9 @@ import threading
 import pytest
 
 import keyturn as kt
+from support import Clock
 
 from .conftest import NANO_BASIC, Answer, Provider, Scripted
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def token_answer(token: str, expires_in: int = 3600, delay: float = 0.0) -> Answer:
@@ -93,7 +86,7 @@ async def test_coroutines_share_one_request(scripted: Scripted) -> None:
 
 
 def test_renewed_before_expiry(scripted: Scripted) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     scripted.script("/token", token_answer("old", expires_in=600), token_answer("new"))
     tokens = source(scripted, renew_before=60, clock=clock)
     assert tokens.token() == "old"
@@ -105,7 +98,7 @@ def test_renewed_before_expiry(scripted: Scripted) -> None:
 
 
 def test_a_failing_provider_is_not_hammered(scripted: Scripted) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     scripted.script("/token", Answer(503, b"<html>down</html>", "text/html"))
     tokens = source(scripted, clock=clock)
     for _ in range(5):  # the first fails at the provider, the next four without asking it
@@ -128,7 +121,7 @@ def test_a_failing_provider_is_not_hammered(scripted: Scripted) -> None:
 
 
 def test_a_valid_token_is_served_while_renewal_fails(scripted: Scripted) -> None:
-    clock = Clock()
+    clock = Clock(1000.0)
     scripted.script("/token", token_answer("kept", expires_in=600), Answer(500, b"down"))
     tokens = source(scripted, clock=clock)
     assert tokens.token() == "kept"
