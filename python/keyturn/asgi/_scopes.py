@@ -36,6 +36,12 @@ def granted(claims: Mapping[str, Any]) -> frozenset[str]:
     return frozenset(value.split()) if isinstance(value, str) else frozenset()
 
 
+def check_realm(realm: str) -> str:
+    if not isinstance(realm, str) or '"' in realm or "\\" in realm:
+        raise ConfigurationError("realm must be a string without quotes or backslashes")
+    return realm
+
+
 def challenge(realm: str, error: str | None, description: str | None, scope: str | None) -> str:
     """An RFC 6750 §3 ``WWW-Authenticate`` value. Every attribute value is already safe to quote:
     realms and scopes are checked at configuration, descriptions are keyturn's own codes."""

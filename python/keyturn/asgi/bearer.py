@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Protocol
 
 from keyturn.asgi._http import NO_STORE, ASGIApp, Receive, Request, Scope, Send, logger, respond
-from keyturn.asgi._scopes import ScopeRules, challenge, granted, spelled
+from keyturn.asgi._scopes import ScopeRules, challenge, check_realm, granted, spelled
 from keyturn.errors import ConfigurationError, JWKSError, StoreError, TokenError
 
 
@@ -94,11 +94,9 @@ class BearerAuth:
         public: Sequence[str] = (),
         scopes: Mapping[str, str | Iterable[str]] | None = None,
     ) -> None:
-        if '"' in realm or "\\" in realm:
-            raise ConfigurationError("realm must not contain quotes or backslashes")
         self.app = app
         self.verifier = verifier
-        self.realm = realm
+        self.realm = check_realm(realm)
         self.public = tuple(_public_prefix(prefix) for prefix in public)
         self.scopes = ScopeRules(scopes or {})
 
