@@ -8,6 +8,7 @@ detection.
 from __future__ import annotations
 
 from keyturn._core import HmacKey, SigningKey, VerifyingKey, encode
+from keyturn._keyring_entry import KeyState
 from keyturn._oauth_http import BackChannel
 from keyturn.asgi import BearerAuth, jwks_endpoint, refresh_endpoints
 from keyturn.client_auth import ClientSecretBasic, ClientSecretPost, PrivateKeyJWT, PublicClient
@@ -43,7 +44,7 @@ from keyturn.errors import (
     UnknownKey,
 )
 from keyturn.jwks import RemoteJWKS
-from keyturn.keyring import KeyInfo, Keyring, KeyState
+from keyturn.keyring import KeyInfo, Keyring
 from keyturn.login_state import MemoryLoginStates, SQLiteLoginStates
 from keyturn.oauth_client import OAuthClient, TokenResponse
 from keyturn.oidc import IdTokenVerifier

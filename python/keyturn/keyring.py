@@ -14,49 +14,27 @@ protocol of :mod:`keyturn.tokens`, so a ``Verifier`` built on it follows every s
 
 from __future__ import annotations
 
-import contextlib
-import enum
-import errno
-import json
 import math
 import os
-import secrets
-import stat
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, BinaryIO, TypeVar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
 
+from keyturn import _keyring_disk
 from keyturn._core import SigningKey, VerifyingKey
+from keyturn._keyring_entry import LIVE, Entry, KeyState
 from keyturn._limits import DAY, MAX_LEEWAY, MAX_PUBLISHED_MAX_AGE, MAX_TTL
-from keyturn.errors import ConfigurationError, InvalidKey, KeyringError, KeyturnError
+from keyturn.errors import ConfigurationError, KeyringError
 
-__all__ = ["DEFAULT_RETIRE_AFTER", "DEFAULT_ROTATE_EVERY", "KeyInfo", "KeyState", "Keyring"]
+__all__ = ["DEFAULT_RETIRE_AFTER", "DEFAULT_ROTATE_EVERY", "KeyInfo", "Keyring"]
 
 #: A week: long enough that caches settle, short enough that a leaked key has a bounded life.
 DEFAULT_ROTATE_EVERY = 7 * DAY
 #: The longest ttl an Issuer accepts without ``allow_long_ttl`` (24 h) plus the largest leeway a
 #: Verifier accepts (5 min): no token signed by a previous key can still be valid when it retires.
 DEFAULT_RETIRE_AFTER = MAX_TTL + MAX_LEEWAY
-
-FORMAT = 1
-#: A keyring file is a few hundred bytes per key; anything this large is not one.
-MAX_FILE_BYTES = 8 * 1024 * 1024
-
-
-class KeyState(str, enum.Enum):
-    """Where a key is in its life."""
-
-    NEXT = "next"
-    CURRENT = "current"
-    PREVIOUS = "previous"
-    RETIRED = "retired"
-    REVOKED = "revoked"
-
-
-#: States whose keys are published in the JWKS and accepted by verifiers; they keep private bytes.
-_LIVE = (KeyState.CURRENT, KeyState.NEXT, KeyState.PREVIOUS)
 
 
 @dataclass(frozen=True)
@@ -69,29 +47,6 @@ class KeyInfo:
     public_key: VerifyingKey
 
 
-@dataclass(eq=False)
-class _Entry:
-    public_key: VerifyingKey
-    private_key: SigningKey | None
-    state: KeyState
-    since: dict[KeyState, float] = field(default_factory=dict)
-
-    @property
-    def kid(self) -> str:
-        return self.public_key.kid
-
-    @classmethod
-    def fresh(cls, now: float, alg: str) -> _Entry:
-        key = SigningKey.generate(alg=alg)
-        return cls(key.public_key, key, KeyState.NEXT, {KeyState.NEXT: now})
-
-    def move(self, state: KeyState, now: float) -> None:
-        self.state = state
-        self.since[state] = now
-        if state not in _LIVE:
-            self.private_key = None  # it can never sign again; the core zeroizes it on drop
-
-
 class Keyring:
     """Signing keys through their life. Build one with :meth:`generate` or :meth:`load`.
 
@@ -99,11 +54,11 @@ class Keyring:
     :meth:`maintain` periodically (and :meth:`save` when it returns True).
     """
 
-    def __init__(self, entries: Iterable[_Entry], *, rotate_every: float, retire_after: float):
+    def __init__(self, entries: Iterable[Entry], *, rotate_every: float, retire_after: float):
         self._entries = list(entries)
         _check_consistency(self._entries)
-        self._rotate_every = _positive_seconds("rotate_every", rotate_every, ConfigurationError)
-        self._retire_after = _positive_seconds("retire_after", retire_after, ConfigurationError)
+        self._rotate_every = _positive_seconds("rotate_every", rotate_every)
+        self._retire_after = _positive_seconds("retire_after", retire_after)
         self._version = 0
         self._lock = threading.RLock()
 
@@ -123,10 +78,10 @@ class Keyring:
         verifiers' leeway; ``Issuer`` refuses a ttl longer than it.
         """
         moment = _now(now)
-        current = _Entry.fresh(moment, alg)
+        current = Entry.fresh(moment, alg)
         current.move(KeyState.CURRENT, moment)
         return cls(
-            [current, _Entry.fresh(moment, alg)],
+            [current, Entry.fresh(moment, alg)],
             rotate_every=rotate_every,
             retire_after=retire_after,
         )
@@ -162,7 +117,7 @@ class Keyring:
             if was is KeyState.CURRENT:
                 self._promote_next(moment)
             elif was is KeyState.NEXT:
-                self._entries.append(_Entry.fresh(moment, _alg(entry.public_key)))
+                self._entries.append(Entry.fresh(moment, _alg(entry.public_key)))
             self._version += 1
 
     def maintain(self, now: float | None = None) -> bool:
@@ -184,7 +139,7 @@ class Keyring:
                 self._version += 1
             return changed
 
-    def _retire_due(self, entry: _Entry) -> float:
+    def _retire_due(self, entry: Entry) -> float:
         return entry.since[KeyState.PREVIOUS] + self._retire_after
 
     def _rotate(self, now: float) -> None:
@@ -195,7 +150,7 @@ class Keyring:
         promoted = self._one(KeyState.NEXT)
         promoted.move(KeyState.CURRENT, now)
         # The newest key names the algorithm of the keys after it (see change_algorithm).
-        self._entries.append(_Entry.fresh(now, _alg(promoted.public_key)))
+        self._entries.append(Entry.fresh(now, _alg(promoted.public_key)))
 
     def change_algorithm(self, alg: str, *, now: float | None = None) -> None:
         """Move the keyring to ``alg`` through its ordinary lifecycle.
@@ -207,12 +162,12 @@ class Keyring:
         """
         moment = _now(now)
         with self._lock:
-            fresh = _Entry.fresh(moment, alg)
+            fresh = Entry.fresh(moment, alg)
             self._one(KeyState.NEXT).move(KeyState.RETIRED, moment)
             self._entries.append(fresh)
             self._version += 1
 
-    def _one(self, state: KeyState) -> _Entry:
+    def _one(self, state: KeyState) -> Entry:
         # The consistency rules guarantee exactly one current and one next.
         return next(e for e in self._entries if e.state is state)
 
@@ -253,8 +208,8 @@ class Keyring:
 
     def verification_keys(self) -> tuple[VerifyingKey, ...]:
         with self._lock:
-            live = [e for e in self._entries if e.state in _LIVE]
-        live.sort(key=lambda e: _LIVE.index(e.state))
+            live = [e for e in self._entries if e.state in LIVE]
+        live.sort(key=lambda e: LIVE.index(e.state))
         return tuple(e.public_key for e in live)
 
     def refresh_on_unknown_kid(self) -> bool:
@@ -269,14 +224,11 @@ class Keyring:
         The file is mode 0600 from the moment it exists. A crash at any point leaves either the old
         file or the new one, never a mix.
         """
-        with self._lock:
-            document = {
-                "format": FORMAT,
-                "rotate_every": self._rotate_every,
-                "retire_after": self._retire_after,
-                "keys": [_entry_document(e) for e in self._entries],
-            }
-        _atomic_write(os.fspath(path), json.dumps(document, indent=1).encode())
+        with self._lock:  # a consistent snapshot; the slow write and fsyncs run outside the lock
+            data = _keyring_disk.dump(
+                self._entries, rotate_every=self._rotate_every, retire_after=self._retire_after
+            )
+        _keyring_disk.write(os.fspath(path), data)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Keyring:
@@ -287,21 +239,13 @@ class Keyring:
         and a file that group or others may read or write. ``OSError`` (such as
         ``FileNotFoundError``) passes through unchanged.
         """
-        document = _parse_json(_read_private_file(os.fspath(path)))
-        if (
-            not isinstance(document, dict)
-            or type(document.get("format")) is not int
-            or document["format"] != FORMAT
-        ):
-            raise KeyringError(f"not a keyring file of format {FORMAT}")
-        raw_keys = document.get("keys")
-        if not isinstance(raw_keys, list) or not raw_keys:
-            raise KeyringError('"keys" must be a non-empty array')
-        return cls(
-            [_parse_entry(raw, index) for index, raw in enumerate(raw_keys)],
-            rotate_every=_document_seconds(document, "rotate_every"),
-            retire_after=_document_seconds(document, "retire_after"),
-        )
+        stored = _keyring_disk.read(os.fspath(path))
+        try:
+            return cls(
+                stored.entries, rotate_every=stored.rotate_every, retire_after=stored.retire_after
+            )
+        except ConfigurationError as error:  # a schedule out of range is a broken file here
+            raise KeyringError(str(error)) from None
 
     def __repr__(self) -> str:
         with self._lock:
@@ -321,14 +265,14 @@ def _now(now: float | None) -> float:
     return now
 
 
-def _positive_seconds(name: str, value: object, error: type[KeyturnError]) -> float:
+def _positive_seconds(name: str, value: object) -> float:
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
         or not math.isfinite(value)
         or value <= 0
     ):
-        raise error(f"{name} must be a positive number of seconds")
+        raise ConfigurationError(f"{name} must be a positive number of seconds")
     return value
 
 
@@ -342,7 +286,7 @@ def _public_jwk(key: VerifyingKey) -> dict[str, Any]:
     return {**key.to_jwk(), "kid": key.kid, "use": "sig", "alg": _alg(key)}
 
 
-def _check_consistency(entries: list[_Entry]) -> None:
+def _check_consistency(entries: list[Entry]) -> None:
     kids = [e.kid for e in entries]
     duplicates = sorted({kid for kid in kids if kids.count(kid) > 1})
     if duplicates:
@@ -353,160 +297,3 @@ def _check_consistency(entries: list[_Entry]) -> None:
             raise KeyringError(
                 f"a keyring needs exactly one {state.value} key, this one has {count}"
             )
-
-
-def _entry_document(entry: _Entry) -> dict[str, Any]:
-    jwk = entry.private_key.to_jwk(private=True) if entry.private_key else entry.public_key.to_jwk()
-    return {
-        "kid": entry.kid,
-        "state": entry.state.value,
-        "since": {state.value: moment for state, moment in entry.since.items()},
-        "jwk": {**jwk, "kid": entry.kid},
-    }
-
-
-def _atomic_write(path: str, data: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    temp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(8)}.tmp")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(temp, flags, 0o600)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            _write_all(file, data)
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temp)
-        raise
-    _fsync_directory(directory)
-
-
-def _write_all(file: BinaryIO, data: bytes) -> None:
-    file.write(data)
-    file.flush()
-    os.fsync(file.fileno())
-
-
-def _fsync_directory(directory: str) -> None:
-    # Makes the rename itself durable; not possible (nor needed) where directories cannot be opened.
-    if not hasattr(os, "O_DIRECTORY"):
-        return
-    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _read_private_file(path: str) -> bytes:
-    flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
-    try:
-        fd = os.open(path, flags)
-    except OSError as error:
-        if error.errno == errno.ELOOP:  # O_NOFOLLOW's answer for a symbolic link
-            raise KeyringError(f"{path} is a symbolic link; refusing to follow it") from None
-        raise
-    try:
-        # fstat on the open descriptor: the mode checked is the mode of the bytes we read.
-        _check_private(path, os.fstat(fd))
-        chunks: list[bytes] = []
-        size = 0
-        while chunk := os.read(fd, 1 << 16):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_FILE_BYTES:
-                raise KeyringError(f"{path} is larger than {MAX_FILE_BYTES} bytes")
-    finally:
-        os.close(fd)
-    return b"".join(chunks)
-
-
-def _check_private(path: str, info: os.stat_result) -> None:
-    if not stat.S_ISREG(info.st_mode):
-        raise KeyringError(f"{path} is not a regular file")
-    # Another user who owns the file can replace its keys whatever its mode says (POSIX only).
-    if hasattr(os, "geteuid") and info.st_uid != os.geteuid():
-        raise KeyringError(
-            f"{path} is owned by uid {info.st_uid}, not by the running user (uid {os.geteuid()})"
-        )
-    if info.st_mode & 0o077:
-        mode = stat.S_IMODE(info.st_mode)
-        raise KeyringError(
-            f"{path} is accessible by group or others (mode {mode:#o}); chmod 600 it"
-        )
-
-
-def _parse_json(data: bytes) -> object:
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise KeyringError("the keyring file is not UTF-8 text") from None
-    try:
-        return json.loads(text, object_pairs_hook=_unique_members)
-    except json.JSONDecodeError as error:
-        # `from None`: a JSONDecodeError carries the whole document (private keys) in `.doc`.
-        raise KeyringError(
-            f"the keyring file is not valid JSON (line {error.lineno}, column {error.colno})"
-        ) from None
-
-
-def _unique_members(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        raise KeyringError("the keyring file repeats a JSON member name")
-    return document
-
-
-def _document_seconds(document: dict[str, Any], name: str) -> float:
-    return _positive_seconds(name, document.get(name), KeyringError)
-
-
-def _parse_entry(raw: object, index: int) -> _Entry:
-    where = f"key #{index}"
-    if not isinstance(raw, dict):
-        raise KeyringError(f"{where} is not a JSON object")
-    kid, jwk = raw.get("kid"), raw.get("jwk")
-    if not isinstance(kid, str) or not kid:
-        raise KeyringError(f"{where} has no kid")
-    where = f"key {kid!r}"
-    if not isinstance(jwk, dict):
-        raise KeyringError(f"{where} has no jwk object")
-    state = _parse_state(raw.get("state"), where)
-    since = _parse_since(raw.get("since"), state, where)
-    # The core refuses a d that does not match x, and a d on a key that should be public only.
-    private = _import(SigningKey.from_jwk, jwk, where) if state in _LIVE else None
-    public = private.public_key if private else _import(VerifyingKey.from_jwk, jwk, where)
-    if public.kid != kid:
-        raise KeyringError(f"{where}: its jwk names a different kid")
-    return _Entry(public, private, state, since)
-
-
-def _parse_state(raw: object, where: str) -> KeyState:
-    try:
-        return KeyState(raw)
-    except ValueError:
-        raise KeyringError(f"{where} has an unknown state") from None
-
-
-def _parse_since(raw: object, state: KeyState, where: str) -> dict[KeyState, float]:
-    if not isinstance(raw, dict):
-        raise KeyringError(f'{where} has no "since" object')
-    since = {_parse_state(name, where): moment for name, moment in raw.items()}
-    for moment in since.values():
-        if isinstance(moment, bool) or not isinstance(moment, (int, float)):
-            raise KeyringError(f'{where} has a "since" time that is not a number')
-        if not math.isfinite(moment):  # NaN, Infinity, or 1e400 read as inf
-            raise KeyringError(f'{where} has a "since" time that is not a finite number')
-    if state not in since:
-        raise KeyringError(f"{where} does not record when it became {state.value}")
-    return since
-
-
-_Key = TypeVar("_Key", SigningKey, VerifyingKey)
-
-
-def _import(loader: Callable[[dict[str, Any]], _Key], jwk: dict[str, Any], where: str) -> _Key:
-    try:
-        return loader(jwk)
-    except InvalidKey as error:
-        raise KeyringError(f"{where}: {error}") from None

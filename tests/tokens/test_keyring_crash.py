@@ -70,7 +70,7 @@ import os
 import sys
 import threading
 import keyturn as kt
-import keyturn.keyring
+import keyturn._keyring_disk
 
 def write_half(file, data):
     file.write(data[: len(data) // 2])
@@ -79,7 +79,7 @@ def write_half(file, data):
     threading.Event().wait()
 
 os.umask(0)
-keyturn.keyring._write_all = write_half
+keyturn._keyring_disk._write_all = write_half
 ring = kt.Keyring.load(sys.argv[1])
 ring.rotate()
 ring.save(sys.argv[1])
