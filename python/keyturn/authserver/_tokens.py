@@ -1,0 +1,115 @@
+"""Reading a presented token without using it, and who may see it.
+
+A refresh token is read from its family's store (``load``, never ``rotate``: introspecting a
+token must not spend it or trip reuse detection); an access token is verified by keyturn's own
+verifier, with the revocation list.
+
+Visibility (RFC 7662 §2.2 leaves it to the server; RFC 7009 §2.1 asks for the token's own client)
+is the stricter reading of both: a client may introspect or revoke a token that was issued to it
+(its ``client_id``), or a token addressed to an audience it is registered for (a resource server
+checking the tokens it receives). A refresh family issued without a client (a user's login) is
+addressed to the audience of the access tokens it mints. Any other token is answered as if it did
+not exist: ``{"active": false}``, and a revocation that does nothing, so a client cannot learn
+which tokens exist by asking.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from keyturn.asgi._http import call
+from keyturn.clients import Client
+from keyturn.errors import RefreshError, TokenError
+from keyturn.refresh import format as token_format
+from keyturn.refresh import rules
+from keyturn.refresh.records import Snapshot
+from keyturn.refresh.store import AsyncStore, Store
+from keyturn.tokens import Verifier
+
+__all__ = ["Families", "Presented", "read"]
+
+
+class Families(Protocol):
+    """What the endpoints need from a :class:`keyturn.TokenService` (or the async one)."""
+
+    @property
+    def store(self) -> Store | AsyncStore: ...
+
+    def rotate(self, refresh: str) -> Any: ...
+
+    def logout(self, refresh: str) -> Any: ...
+
+
+@dataclass(frozen=True)
+class Presented:
+    """A token as this server knows it: its kind, whether it is active, and what it says.
+
+    ``claims`` are the RFC 7662 members (``sub``, ``scope``, ``client_id``, ``exp``, ``iat``,
+    ...) of an active token, or of a refresh token's family whatever its state.
+    """
+
+    kind: str  # "access_token" | "refresh_token" | "unknown"
+    active: bool
+    claims: dict[str, Any]
+
+    def visible_to(self, client: Client) -> bool:
+        owner = self.claims.get("client_id")
+        if owner is not None:
+            return bool(owner == client.client_id)
+        audience = self.claims.get("aud")
+        audiences = [audience] if isinstance(audience, str) else audience or []
+        return any(client.allows_audience(name) for name in audiences)
+
+
+UNKNOWN = Presented("unknown", False, {})
+
+
+async def snapshot(families: Families, token: str) -> Snapshot | None:
+    """The refresh token's record and family, or None (malformed or not known)."""
+    try:
+        parsed = token_format.parse(token)
+    except RefreshError:
+        return None
+    found: Snapshot | None = await call(families.store.load, parsed.token_hash, parsed.family_id)
+    return found
+
+
+def family_claims(found: Snapshot, audience: str | list[str]) -> dict[str, Any]:
+    family = found.family
+    claims = {name: family.claims[name] for name in ("scope", "client_id") if name in family.claims}
+    return {
+        **claims,
+        "sub": family.user_id,
+        "aud": audience,
+        "iat": int(found.token.issued_at),
+        "exp": int(found.token.expires_at),
+    }
+
+
+async def read(
+    token: str,
+    *,
+    families: Families | None,
+    verifier: Verifier,
+    audience: str | list[str],
+) -> Presented:
+    """What ``token`` is (a refresh token by its ``ktr_`` shape, else an access token)."""
+    if token.startswith(token_format.PREFIX):
+        found = None if families is None else await snapshot(families, token)
+        if found is None:
+            return UNKNOWN
+        # Active exactly when rotating it now would succeed (not used, expired or revoked).
+        active = rules.decide(found, time.time(), 0) is rules.Outcome.ROTATE
+        return Presented("refresh_token", active, family_claims(found, audience))
+    try:
+        claims = await verifier.averify(token)
+    except TokenError:
+        return UNKNOWN
+    return Presented("access_token", True, claims)
+
+
+def scopes(value: object) -> Collection[str]:
+    return value.split(" ") if isinstance(value, str) else ()

@@ -1,0 +1,68 @@
+"""``POST /oauth/revoke`` (RFC 7009): end a token before its time.
+
+A refresh token ends its whole family (``TokenService.logout``: every refresh token of that login
+and the access tokens it would mint). An access token goes on the ``jti`` denylist
+(``Revocations``) until it would have expired; without a ``Revocations`` configured, revoking an
+access token is ``unsupported_token_type`` (§2.2.1), the honest answer.
+
+Only an authenticated client may revoke, and only tokens it may see (``_tokens``). The answer is
+200 for unknown, invalid, expired, already revoked and other clients' tokens alike (§2.2: "invalid
+tokens do not cause an error"), so revoking tells nothing about a token. ``token_type_hint`` is
+ignored (§2.1 allows it): a refresh token's ``ktr_`` shape already says which kind it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+from keyturn.asgi._http import NO_STORE, Receive, Request, Send, call, respond
+from keyturn.authserver._oauth import OAuthError, read_form
+from keyturn.authserver._tokens import Families, read
+from keyturn.authserver.authentication import Authenticator
+from keyturn.errors import RefreshError
+from keyturn.revocation import Revocations
+from keyturn.tokens import Verifier
+
+__all__ = ["RevocationEndpoint"]
+
+
+class RevocationEndpoint:
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        *,
+        verifier: Verifier,
+        families: Families | None,
+        revocations: Revocations | None,
+        audience: str | list[str],
+    ) -> None:
+        self._authenticator = authenticator
+        self._verifier = verifier
+        self._families = families
+        self._revocations = revocations
+        self._audience = audience
+
+    async def __call__(self, request: Request, receive: Receive, send: Send) -> None:
+        form = await read_form(request, receive)
+        client = await self._authenticator.required(request, form)
+        token = form.get("token")
+        if token is None:
+            raise OAuthError("invalid_request", "token missing")
+        found = await read(
+            token, families=self._families, verifier=self._verifier, audience=self._audience
+        )
+        # A used refresh token still ends its family: whoever revokes it held the family once.
+        live = found.active or found.kind == "refresh_token"
+        if live and found.visible_to(client):
+            await self._revoke(token, found.kind, found.claims)
+        await respond(send, 200, None, NO_STORE)
+
+    async def _revoke(self, token: str, kind: str, claims: dict[str, object]) -> None:
+        if kind == "refresh_token":
+            assert self._families is not None  # read() finds refresh tokens only in families
+            with contextlib.suppress(RefreshError):  # gone in between: the outcome is the same
+                await call(self._families.logout, token)
+            return
+        if self._revocations is None:
+            raise OAuthError("unsupported_token_type", "access tokens cannot be revoked here")
+        await call(self._revocations.revoke, claims)

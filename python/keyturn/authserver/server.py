@@ -1,0 +1,105 @@
+"""``authorization_server(...)``: the metadata, token, introspection and revocation endpoints as one
+ASGI app in front of ``app`` (which gets every other path)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Protocol
+
+from keyturn.asgi._http import ASGIApp, Receive, Request, Scope, Send, not_found, routed
+from keyturn.authserver._oauth import answer_errors
+from keyturn.authserver._tokens import Families
+from keyturn.authserver.authentication import Authenticator, Registry
+from keyturn.authserver.introspection import IntrospectionEndpoint
+from keyturn.authserver.metadata import (
+    DEFAULT_PATHS,
+    OAUTH_METADATA_PATH,
+    OPENID_CONFIGURATION_PATH,
+    Metadata,
+    MetadataKeys,
+    Paths,
+)
+from keyturn.authserver.ratelimit import FailureLimiter
+from keyturn.authserver.revocation import RevocationEndpoint
+from keyturn.authserver.token import TokenEndpoint
+from keyturn.clients import ASSERTION_ALGORITHMS
+from keyturn.revocation import Revocations
+from keyturn.tokens import Issuer, SigningSource
+
+__all__ = ["AuthorizationKeys", "authorization_server"]
+
+Endpoint = Callable[[Request, Receive, Send], Awaitable[None]]
+
+
+class AuthorizationKeys(SigningSource, MetadataKeys, Protocol):
+    """A keyring (``Keyring``, or the file-following one ``keyturn serve`` uses)."""
+
+
+class _AuthorizationServer:
+    def __init__(self, metadata: Metadata, routes: dict[str, Endpoint], app: ASGIApp) -> None:
+        self._metadata = metadata
+        self._routes = routes
+        self._app = app
+        self._documents = (OAUTH_METADATA_PATH, OPENID_CONFIGURATION_PATH)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("path") in self._documents:
+            await self._metadata.serve(scope, send)
+            return
+        endpoint = await routed(scope, receive, send, self._routes, "POST", self._app)
+        if endpoint is not None:
+            request = Request.of(scope)
+            await answer_errors(lambda: endpoint(request, receive, send), send)
+
+
+def authorization_server(
+    issuer: Issuer,
+    *,
+    keys: AuthorizationKeys,
+    clients: Registry,
+    families: Families | None = None,
+    revocations: Revocations | None = None,
+    limiter: FailureLimiter | None = None,
+    scopes: Sequence[str] = (),
+    paths: Paths = DEFAULT_PATHS,
+    app: ASGIApp = not_found,
+) -> ASGIApp:
+    """keyturn as the authorization server of ``issuer`` (an https origin, or http on loopback).
+
+    ``keys``: the keyring ``issuer`` signs with (access tokens for clients are signed by it, for
+    the audiences each client asks for); ``clients``: the ``ClientRegistry`` (or async one);
+    ``families``: the ``TokenService`` whose refresh tokens the ``refresh_token`` grant,
+    introspection and revocation serve (None: access tokens only); ``revocations``: the
+    ``Revocations`` access tokens are revoked into and introspected against; ``limiter``: the
+    failed-authentication limiter (default ``FailureLimiter()``); ``scopes``: published as
+    ``scopes_supported``. Serve the JWKS at ``paths.jwks`` too (``keyturn.asgi.jwks_endpoint``).
+    """
+    metadata = Metadata(
+        issuer.issuer,
+        keys,
+        lambda: issuer.verifier().algorithms,
+        paths=paths,
+        assertion_algorithms=ASSERTION_ALGORITHMS,
+        scopes=scopes,
+    )
+    authenticator = Authenticator(
+        clients,
+        limiter or FailureLimiter(),
+        audiences=(metadata.url(paths.token), issuer.issuer),
+    )
+    verifier = issuer.verifier(audience=None, revocations=revocations)
+    audience = issuer.audience
+    routes: dict[str, Endpoint] = {
+        paths.token: TokenEndpoint(authenticator, keys=keys, issuer=issuer, families=families),
+        paths.introspection: IntrospectionEndpoint(
+            authenticator, verifier=verifier, families=families, audience=audience
+        ),
+        paths.revocation: RevocationEndpoint(
+            authenticator,
+            verifier=verifier,
+            families=families,
+            revocations=revocations,
+            audience=audience,
+        ),
+    }
+    return _AuthorizationServer(metadata, routes, app)

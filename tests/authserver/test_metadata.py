@@ -1,0 +1,98 @@
+"""The metadata documents over real HTTP: keyturn's own discovery and RemoteJWKS find keyturn, and
+Authlib's RFC 8414 model checks the document independently."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
+
+import keyturn as kt
+from keyturn.authserver import authorization_server
+from keyturn.authserver.metadata import Metadata
+from keyturn.clients import ClientRegistry
+from keyturn.stores.memory.clients import MemoryClientStore
+
+from .conftest import AUDIENCE, Running
+
+
+def test_both_locations_serve_one_document_with_cache_headers(auth: Running) -> None:
+    oauth = httpx.get(auth.url + "/.well-known/oauth-authorization-server")
+    openid = httpx.get(auth.url + "/.well-known/openid-configuration")
+    assert oauth.status_code == openid.status_code == 200
+    assert oauth.json() == openid.json()
+    assert oauth.headers["content-type"] == "application/json"
+    assert oauth.headers["cache-control"] == f"public, max-age={auth.ring.max_age_hint()}"
+    document = oauth.json()
+    assert document["issuer"] == auth.url
+    assert document["jwks_uri"] == auth.url + "/.well-known/jwks.json"
+    assert document["token_endpoint"] == auth.token_url
+    assert document["introspection_endpoint"] == auth.url + "/oauth/introspect"
+    assert document["revocation_endpoint"] == auth.url + "/oauth/revoke"
+    assert document["grant_types_supported"] == ["client_credentials", "refresh_token"]
+    methods = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
+    for endpoint in ("token", "introspection", "revocation"):
+        assert document[f"{endpoint}_endpoint_auth_methods_supported"] == methods
+        algs = document[f"{endpoint}_endpoint_auth_signing_alg_values_supported"]
+        assert "ES256" in algs
+        assert "EdDSA" in algs
+        assert not [a for a in algs if a.startswith("HS")]
+    assert document["id_token_signing_alg_values_supported"] == ["Ed25519", "EdDSA"]
+    assert "scopes_supported" not in document  # none configured
+
+
+def test_head_answers_without_a_body_and_post_is_refused(auth: Running) -> None:
+    head = httpx.head(auth.url + "/.well-known/openid-configuration")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert int(head.headers["content-length"]) > 0
+    post = httpx.post(auth.url + "/.well-known/oauth-authorization-server")
+    assert post.status_code == 405
+    assert post.headers["allow"] == "GET, HEAD"
+
+
+def test_authlib_accepts_the_document(auth: Running) -> None:
+    metadata = AuthorizationServerMetadata(
+        httpx.get(auth.url + "/.well-known/oauth-authorization-server").json()
+    )
+    # Every check Authlib has, except response_types_supported: RFC 8414 requires the member and
+    # keyturn, without an authorization endpoint, supports no response type (Authlib wants one).
+    for name in dir(metadata):
+        if name.startswith("validate_") and name != "validate_response_types_supported":
+            getattr(metadata, name)()
+    assert metadata["response_types_supported"] == []
+
+
+def test_keyturn_discovery_and_remote_jwks_find_keyturn(auth: Running) -> None:
+    found = kt.discover(auth.url)
+    assert found.issuer == auth.url
+    assert found.token_endpoint == auth.token_url
+    assert found.introspection_endpoint == auth.url + "/oauth/introspect"
+    assert found.token_endpoint_auth_methods_supported == (
+        "client_secret_basic",
+        "client_secret_post",
+        "private_key_jwt",
+    )
+    remote = kt.RemoteJWKS.from_issuer(auth.url)
+    verifier = kt.Verifier(keys=remote, issuer=auth.url, audience=AUDIENCE)
+    assert verifier.verify(auth.issuer.issue("user-1"))["sub"] == "user-1"
+
+
+def test_scopes_are_published_when_configured() -> None:
+    ring = kt.Keyring.generate()
+    metadata = Metadata("https://auth.example.com", ring, lambda: ["EdDSA"], scopes=["a", "b"])
+    document = metadata.document()
+    assert document["scopes_supported"] == ["a", "b"]
+    assert document["token_endpoint"] == "https://auth.example.com/oauth/token"
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://auth.example.com/tenant", "https://auth.example.com?x=1", "ftp://auth.example.com"],
+)
+def test_an_issuer_that_is_not_an_origin_is_refused(url: str) -> None:
+    ring = kt.Keyring.generate()
+    issuer = kt.Issuer(ring, issuer=url, audience="api", ttl=60)
+    with pytest.raises(kt.ConfigurationError) as refused:
+        authorization_server(issuer, keys=ring, clients=ClientRegistry(MemoryClientStore()))
+    assert refused.value.code == "configuration_invalid"
