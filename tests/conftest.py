@@ -21,6 +21,9 @@ from typing import Any
 
 import pytest
 
+#: Each run's private PostgreSQL/Redis databases, and the marks their fixtures bring.
+pytest_plugins = ["support.fixtures"]
+
 REPO = Path(__file__).resolve().parents[1]
 #: The vector folder: $KEYTURN_VECTORS, else the shared reference folder beside the checkout.
 VECTORS = Path(os.environ.get("KEYTURN_VECTORS") or REPO.parent / "shared" / "vectors")

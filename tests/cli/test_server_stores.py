@@ -1,9 +1,9 @@
-"""``--db`` with PostgreSQL and Redis URLs, against the real servers of scripts/test-services.sh."""
+"""``--db`` with PostgreSQL and Redis URLs, against this run's private databases on the real
+servers of scripts/test-services.sh (tests/support/fixtures.py)."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -15,29 +15,17 @@ import keyturn
 Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
-def server_url(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        reason = f"{name} is not set: run `source scripts/test-services.sh` first"
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must test against real servers, but {reason}")
-        pytest.skip(reason)
-    return value
-
-
 @pytest.mark.parametrize(
-    ("variable", "store"),
+    ("database", "store"),
     [
-        pytest.param(
-            "KEYTURN_TEST_POSTGRES_DSN", keyturn.PostgresStore, marks=pytest.mark.postgres
-        ),
-        pytest.param("KEYTURN_TEST_REDIS_URL", keyturn.RedisStore, marks=pytest.mark.redis),
+        pytest.param("postgres_dsn", keyturn.PostgresStore, marks=pytest.mark.postgres),
+        pytest.param("redis_url", keyturn.RedisStore, marks=pytest.mark.redis),
     ],
 )
 def test_issue_a_pair_into_a_server_store(
-    run: Run, tmp_path: Path, variable: str, store: type
+    run: Run, tmp_path: Path, database: str, store: type, request: pytest.FixtureRequest
 ) -> None:
-    url = server_url(variable)
+    url = str(request.getfixturevalue(database))  # this run's private database
     assert run("keys", "init").returncode == 0
     result = run("token", "issue", "--sub", "cli-user", "--db", url, "--json")
     assert result.returncode == 0, result.stderr

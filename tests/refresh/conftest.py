@@ -1,7 +1,8 @@
 """Fixtures for the refresh tests: one suite, every store, sync and async.
 
-Server-backed stores read KEYTURN_TEST_POSTGRES_DSN / KEYTURN_TEST_REDIS_URL (set by
-``source scripts/test-services.sh``). Without them the tests skip, saying why, except under CI
+Server-backed stores use this run's private PostgreSQL / Redis database (``postgres_dsn`` and
+``redis_url`` of tests/support/fixtures.py, on the servers of KEYTURN_TEST_POSTGRES_DSN /
+KEYTURN_TEST_REDIS_URL). Without those variables the tests skip, saying why, except under CI
 (``CI`` set), where a missing server fails the test so CI can never silently skip them.
 """
 
@@ -18,7 +19,7 @@ from typing import Any
 import pytest
 
 import keyturn as kt
-from support import DSN_VAR, REDIS_VAR, Clock, marked, server_env
+from support import Clock, marked
 
 KINDS = ["memory", "sqlite", "postgres", "redis"]
 SERVICE_KINDS = KINDS + [f"async-{kind}" for kind in KINDS]
@@ -35,7 +36,7 @@ class Backend:
     at_rest: Callable[[], bytes]
 
 
-def _memory_backend(tmp_path: Path) -> Backend:
+def _memory_backend(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
     stores: list[kt.MemoryStore] = []
 
     def make() -> kt.MemoryStore:
@@ -54,7 +55,7 @@ def _memory_backend(tmp_path: Path) -> Backend:
     return Backend("memory", make, make, count, at_rest)
 
 
-def _sqlite_backend(tmp_path: Path) -> Backend:
+def _sqlite_backend(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
     path = tmp_path / "keyturn.db"
 
     def count() -> int:
@@ -75,20 +76,10 @@ def _sqlite_backend(tmp_path: Path) -> Backend:
     )
 
 
-def reset_postgres(dsn: str) -> None:
+def _postgres_backend(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
     import psycopg
 
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute(
-            "DROP TABLE IF EXISTS keyturn_families, keyturn_refresh_tokens, keyturn_schema"
-        )
-
-
-def _postgres_backend(tmp_path: Path) -> Backend:
-    import psycopg
-
-    dsn = server_env(DSN_VAR)
-    reset_postgres(dsn)
+    dsn = str(request.getfixturevalue("postgres_dsn"))
 
     def count() -> int:
         with psycopg.connect(dsn) as connection:
@@ -112,12 +103,11 @@ def _postgres_backend(tmp_path: Path) -> Backend:
     )
 
 
-def _redis_backend(tmp_path: Path) -> Backend:
+def _redis_backend(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
     import redis
 
-    url = server_env(REDIS_VAR)
+    url = str(request.getfixturevalue("redis_url"))
     client = redis.Redis.from_url(url)
-    client.flushdb()
 
     def at_rest() -> bytes:
         # Every key name and every value, both as stored (DUMP) and as read.
@@ -189,8 +179,8 @@ def service_kind(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def service_backend(service_kind: str, tmp_path: Path) -> Backend:
-    return _BACKENDS[service_kind.removeprefix("async-")](tmp_path)
+def service_backend(service_kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
+    return _BACKENDS[service_kind.removeprefix("async-")](tmp_path, request)
 
 
 MakeService = Callable[..., Any]

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 import keyturn as kt
-from support import DSN_VAR, marked, server_env
+from support import marked
 
 from .conftest import Blocking, MakeService
 
@@ -79,15 +79,14 @@ def _race_tasks(blocking: Blocking, token: str) -> list[Any]:
 
 
 @pytest.mark.parametrize("kind", marked("sqlite", "postgres"))
-def test_processes_race_one_winner(kind: str, tmp_path: Path, issuer: kt.Issuer):
+def test_processes_race_one_winner(
+    kind: str, tmp_path: Path, issuer: kt.Issuer, request: pytest.FixtureRequest
+):
     if kind == "sqlite":
         location = str(tmp_path / "race.db")
         store: Any = kt.SQLiteStore(location)
     else:
-        from .conftest import reset_postgres
-
-        location = server_env(DSN_VAR)
-        reset_postgres(location)
+        location = str(request.getfixturevalue("postgres_dsn"))
         store = kt.PostgresStore(location, pool_size=1)
     service = kt.TokenService(issuer, store)
     token = service.issue_pair("user-1", "laptop").refresh

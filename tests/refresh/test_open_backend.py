@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 import keyturn as kt
-from support import DSN_VAR, REDIS_VAR, server_env
 
 ISSUER, AUDIENCE = "https://auth.test", "api.test"
 RING = kt.Keyring.generate()
@@ -83,8 +82,8 @@ def test_a_sqlite_file_written_by_the_separate_stores_opens_with_the_backend(
 
 
 @pytest.mark.postgres
-def test_postgres_backend_shares_one_pool() -> None:
-    with kt.open_backend(server_env(DSN_VAR)) as backend:
+def test_postgres_backend_shares_one_pool(postgres_dsn: str) -> None:
+    with kt.open_backend(postgres_dsn) as backend:
         assert backend.scheme == "postgresql"
         assert backend.tokens._pool is backend.revocations._pool  # type: ignore[attr-defined]
         exercise(backend)
@@ -93,8 +92,8 @@ def test_postgres_backend_shares_one_pool() -> None:
 
 
 @pytest.mark.redis
-def test_redis_backend_shares_one_client() -> None:
-    with kt.open_backend(server_env(REDIS_VAR)) as backend:
+def test_redis_backend_shares_one_client(redis_url: str) -> None:
+    with kt.open_backend(redis_url) as backend:
         assert backend.scheme == "redis"
         assert backend.tokens._client is backend.revocations._client  # type: ignore[attr-defined]
         exercise(backend)

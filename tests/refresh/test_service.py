@@ -8,7 +8,7 @@ import pytest
 
 import keyturn as kt
 from keyturn.refresh.format import MAX_INPUT_LENGTH, PREFIX
-from support import REDIS_VAR, Clock, marked, server_env
+from support import Clock, marked
 
 from .conftest import SERVICE_KINDS, Backend, MakeService
 
@@ -437,7 +437,7 @@ def test_purge_expired_removes_dead_rows_in_batches(
 
 
 @pytest.mark.parametrize("service_kind", marked("redis", "async-redis"))
-def test_redis_purge_tidies_the_user_index(make_service: MakeService):
+def test_redis_purge_tidies_the_user_index(make_service: MakeService, redis_url: str):
     import redis
 
     from keyturn.stores.redis.tokens import family_key
@@ -445,7 +445,7 @@ def test_redis_purge_tidies_the_user_index(make_service: MakeService):
     service = make_service(purge_batch_size=2)
     pairs = [service.issue_pair("user-1", f"device-{n}") for n in range(3)]
     # Stand in for Redis' own expiry of two families (real TTLs are days long).
-    client = redis.Redis.from_url(server_env(REDIS_VAR))
+    client = redis.Redis.from_url(redis_url)
     client.delete(family_key(pairs[0].family_id), family_key(pairs[1].family_id))
 
     assert service.purge_expired() == 2

@@ -22,9 +22,7 @@ from hypothesis.stateful import (
 )
 
 import keyturn as kt
-from support import DSN_VAR, REDIS_VAR, Clock, marked, server_env
-
-from .conftest import reset_postgres
+from support import Clock, marked, reset_postgres, reset_redis
 
 TTL = 100.0
 USERS = st.sampled_from(["alice", "bob"])
@@ -163,43 +161,42 @@ class RefreshMachine(RuleBasedStateMachine):
             assert found == self.model.live_families(user, self.clock.now)
 
 
-def _sqlite(directory: Path) -> Any:
+# Each maker gets a fresh directory and this run's private server database (or ""): every
+# Hypothesis example starts from empty data.
+def _sqlite(directory: Path, location: str) -> Any:
     return kt.SQLiteStore(directory / "machine.db")
 
 
-def _postgres(directory: Path) -> Any:
-    dsn = server_env(DSN_VAR)
+def _postgres(directory: Path, dsn: str) -> Any:
     reset_postgres(dsn)
     return kt.PostgresStore(dsn, pool_size=2)
 
 
-def _redis(directory: Path) -> Any:
-    import redis
-
-    url = server_env(REDIS_VAR)
-    redis.Redis.from_url(url).flushdb()
+def _redis(directory: Path, url: str) -> Any:
+    reset_redis(url)
     return kt.RedisStore(url)
 
 
-STORES: dict[str, tuple[Callable[[Path], Any], int]] = {
-    "memory": (lambda _: kt.MemoryStore(), 50),
+STORES: dict[str, tuple[Callable[[Path, str], Any], int]] = {
+    "memory": (lambda _directory, _location: kt.MemoryStore(), 50),
     "sqlite": (_sqlite, 25),
     "postgres": (_postgres, 10),
     "redis": (_redis, 15),
 }
+#: The fixture naming a server kind's private database.
+LOCATION = {"postgres": "postgres_dsn", "redis": "redis_url"}
 
 
 @pytest.mark.parametrize("grace", [0.0, 30.0], ids=["no-grace", "grace"])
 @pytest.mark.parametrize("kind", marked(*STORES))
-def test_store_agrees_with_the_model(kind: str, grace: float):
-    make_store, examples = STORES[kind]
-    if kind in ("postgres", "redis"):
-        server_env(DSN_VAR if kind == "postgres" else REDIS_VAR)  # skip or fail up front
+def test_store_agrees_with_the_model(kind: str, grace: float, request: pytest.FixtureRequest):
+    make, examples = STORES[kind]
+    location = str(request.getfixturevalue(LOCATION[kind])) if kind in LOCATION else ""
 
     machine = type(
         f"{kind.title()}Machine",
         (RefreshMachine,),
-        {"make_store": staticmethod(make_store), "grace": grace},
+        {"make_store": staticmethod(lambda directory: make(directory, location)), "grace": grace},
     )
     run_state_machine_as_test(
         machine,

@@ -11,9 +11,6 @@ import pytest
 
 import keyturn as kt
 from keyturn.refresh.store import SCHEMA_VERSION, AsyncStore, Store
-from support import DSN_VAR, REDIS_VAR, server_env
-
-from .conftest import reset_postgres
 
 
 def _bump_sqlite(path: Path) -> None:
@@ -41,11 +38,12 @@ def test_sqlite_schema_is_created_on_first_use_and_versioned(tmp_path: Path, iss
 
 
 @pytest.mark.postgres
-def test_postgres_schema_is_created_on_first_use_and_versioned(issuer: kt.Issuer):
+def test_postgres_schema_is_created_on_first_use_and_versioned(
+    issuer: kt.Issuer, postgres_dsn: str
+):
     import psycopg
 
-    dsn = server_env(DSN_VAR)
-    reset_postgres(dsn)
+    dsn = postgres_dsn
     service = kt.TokenService(issuer, kt.PostgresStore(dsn, pool_size=1))
     service.issue_pair("user-1", "laptop")
     service.close()
@@ -58,7 +56,6 @@ def test_postgres_schema_is_created_on_first_use_and_versioned(issuer: kt.Issuer
         newer.sessions("user-1")
     assert refused.value.code == "store_unavailable"
     newer.close()
-    reset_postgres(dsn)
 
 
 @pytest.mark.parametrize(
@@ -126,10 +123,9 @@ def test_bad_service_configuration(issuer: kt.Issuer, service_class: Any, option
 
 
 @pytest.mark.redis
-def test_stores_follow_the_protocols(tmp_path: Path):
+def test_stores_follow_the_protocols(tmp_path: Path, redis_url: str):
     assert isinstance(kt.MemoryStore(), Store)
     assert isinstance(kt.SQLiteStore(tmp_path / "k.db"), Store)
-    redis_url = server_env(REDIS_VAR)
     assert isinstance(kt.RedisStore(redis_url), Store)
     assert isinstance(kt.AsyncRedisStore(redis_url), AsyncStore)
 
@@ -151,8 +147,7 @@ def test_documented_ddl_is_the_ddl_in_use():
 
 
 @pytest.mark.redis
-def test_sync_service_refuses_an_async_store(issuer: kt.Issuer):
-    redis_url = server_env(REDIS_VAR)
+def test_sync_service_refuses_an_async_store(issuer: kt.Issuer, redis_url: str):
     with pytest.raises(kt.ConfigurationError, match="AsyncTokenService") as wrong:
         kt.TokenService(issuer, kt.AsyncRedisStore(redis_url))
     assert wrong.value.code == "configuration_invalid"

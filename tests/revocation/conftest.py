@@ -1,8 +1,9 @@
 """Fixtures for the revocation tests: every store kind, on real files and real servers.
 
-Server-backed stores read KEYTURN_TEST_POSTGRES_DSN / KEYTURN_TEST_REDIS_URL (set by
-``source scripts/test-services.sh``). Without them the tests skip, saying why, except under CI
-(``CI`` set), where a missing server fails the test, as in tests/refresh.
+Server-backed stores use this run's private database on the servers of
+KEYTURN_TEST_POSTGRES_DSN / KEYTURN_TEST_REDIS_URL (tests/support/fixtures.py). Without them the
+tests skip, saying why, except under CI (``CI`` set), where a missing server fails the test, as
+in tests/refresh.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 
 import keyturn as kt
-from support import SERVER_MARKS, Clock, server_env
+from support import SERVER_MARKS, Clock, reset_postgres, reset_redis
 
 #: Every store kind; the server-backed ones marked, so a job without servers deselects them
 #: (``-m "not postgres and not redis"``) instead of failing them under CI.
@@ -26,21 +27,6 @@ KINDS = [
 ]
 
 
-def reset_postgres(dsn: str) -> None:
-    import psycopg
-
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        connection.execute("DROP TABLE IF EXISTS keyturn_revoked_jtis, keyturn_revoked_subjects")
-
-
-def reset_redis(url: str) -> None:
-    import redis
-
-    with redis.Redis.from_url(url) as client:
-        for key in client.scan_iter("keyturn:revoked:*"):
-            client.delete(key)
-
-
 MakeStore = Callable[[], Any]
 
 
@@ -49,11 +35,18 @@ def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+def _location(kind: str, request: pytest.FixtureRequest) -> str:
+    """This run's private (emptied) database for a server kind (tests/support/fixtures.py)."""
+    fixture = {"postgres": "postgres_dsn", "redis": "redis_url"}.get(kind)
+    return str(request.getfixturevalue(fixture)) if fixture else ""
+
+
 @pytest.fixture
-def make_store(kind: str, tmp_path: Path) -> Iterator[MakeStore]:
+def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[MakeStore]:
     """``make_store()``: a new store object on the same data (like another process would open)."""
     made: list[Any] = []
     memory = kt.MemoryRevocationStore()
+    location = _location(kind, request)
 
     def make() -> Any:
         if kind == "memory":
@@ -61,16 +54,12 @@ def make_store(kind: str, tmp_path: Path) -> Iterator[MakeStore]:
         elif kind == "sqlite":
             store = kt.SQLiteRevocationStore(tmp_path / "revocations.db")
         elif kind == "postgres":
-            store = kt.PostgresRevocationStore(server_env("KEYTURN_TEST_POSTGRES_DSN"))
+            store = kt.PostgresRevocationStore(location)
         else:
-            store = kt.RedisRevocationStore(server_env("KEYTURN_TEST_REDIS_URL"))
+            store = kt.RedisRevocationStore(location)
         made.append(store)
         return store
 
-    if kind == "postgres":
-        reset_postgres(server_env("KEYTURN_TEST_POSTGRES_DSN"))
-    if kind == "redis":
-        reset_redis(server_env("KEYTURN_TEST_REDIS_URL"))
     yield make
     for store in made:
         store.close()
@@ -92,9 +81,10 @@ def signing_key() -> kt.SigningKey:
 
 
 @pytest.fixture
-def fresh_store(kind: str, tmp_path: Path) -> Iterator[MakeStore]:
+def fresh_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[MakeStore]:
     """``fresh_store()``: a store on empty data each call (one per Hypothesis example)."""
     made: list[Any] = []
+    location = _location(kind, request)
 
     def make() -> Any:
         if kind == "memory":
@@ -102,13 +92,11 @@ def fresh_store(kind: str, tmp_path: Path) -> Iterator[MakeStore]:
         elif kind == "sqlite":
             store = kt.SQLiteRevocationStore(tmp_path / f"revocations-{len(made)}.db")
         elif kind == "postgres":
-            dsn = server_env("KEYTURN_TEST_POSTGRES_DSN")
-            reset_postgres(dsn)
-            store = kt.PostgresRevocationStore(dsn, pool_size=1)
+            reset_postgres(location)
+            store = kt.PostgresRevocationStore(location, pool_size=1)
         else:
-            url = server_env("KEYTURN_TEST_REDIS_URL")
-            reset_redis(url)
-            store = kt.RedisRevocationStore(url)
+            reset_redis(location)
+            store = kt.RedisRevocationStore(location)
         made.append(store)
         return store
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import os
 import subprocess
 import time
 from pathlib import Path
@@ -15,7 +14,7 @@ import pytest
 
 import keyturn as kt
 from keyturn.revocation import JTI_MARGIN
-from support import Clock, server_env
+from support import Clock
 
 from .revocation_support import token, verifier
 
@@ -222,43 +221,45 @@ def test_purge_keeps_entries_until_no_token_needs_them(make_store: Any, clock: C
 
 
 def test_the_store_holds_neither_jti_nor_subject(
-    make_store: Any, clock: Clock, kind: str, tmp_path: Path
+    make_store: Any, clock: Clock, kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     store = make_store()
     revocations = kt.Revocations(store, clock=clock)
     revocations.revoke_jti("jti-in-the-clear", clock.now + 60)
     revocations.revoke_subject("subject-in-the-clear")
-    dump = _at_rest(kind, store, tmp_path)
+    dump = _at_rest(kind, store, tmp_path, request)
     assert b"jti-in-the-clear" not in dump
     assert b"subject-in-the-clear" not in dump
     assert hashlib.sha256(b"jti-in-the-clear").hexdigest().encode() in dump.hex().encode() + dump
 
 
-def _at_rest(kind: str, store: Any, tmp_path: Path) -> bytes:
+def _at_rest(kind: str, store: Any, tmp_path: Path, request: pytest.FixtureRequest) -> bytes:
     """Everything the store holds, as raw as the backend shows it."""
     if kind == "memory":
         return b"".join([*store._jtis, *store._subjects])
     if kind == "sqlite":
         return b"".join(p.read_bytes() for p in tmp_path.glob("revocations.db*"))
     if kind == "postgres":
-        dsn = os.environ["KEYTURN_TEST_POSTGRES_DSN"]
+        dsn = request.getfixturevalue("postgres_dsn")  # the database make_store used
         dump = subprocess.run(["pg_dump", "--data-only", dsn], check=True, capture_output=True)
         return dump.stdout
     import redis
 
-    with redis.Redis.from_url(os.environ["KEYTURN_TEST_REDIS_URL"]) as client:
+    with redis.Redis.from_url(request.getfixturevalue("redis_url")) as client:
         return b"\n".join(
             k + b"=" + (client.get(k) or b"") for k in client.scan_iter("keyturn:revoked:*")
         )
 
 
 @pytest.mark.redis
-def test_redis_entries_expire_at_their_keep_time(signing_key: kt.SigningKey) -> None:
+def test_redis_entries_expire_at_their_keep_time(
+    signing_key: kt.SigningKey, redis_url: str
+) -> None:
     """What the state machine cannot move on Redis (Redis's clock): each entry's key carries its
     keep-until time as PXAT, exactly; past it Redis has deleted the key and nothing is revoked."""
     import redis
 
-    url = server_env("KEYTURN_TEST_REDIS_URL")
+    url = redis_url
     clock = Clock()
     revocations = kt.Revocations(
         kt.RedisRevocationStore(url), subject_retention=JTI_MARGIN + 1, clock=clock
