@@ -18,6 +18,7 @@ from keyturn.errors import (
     AlgorithmNotAllowed,
     ConfigurationError,
     ExpiredRefresh,
+    ExpiredSession,
     ExpiredToken,
     GrantError,
     InvalidAudience,
@@ -25,6 +26,7 @@ from keyturn.errors import (
     InvalidIssuer,
     InvalidKey,
     InvalidRefresh,
+    InvalidSession,
     InvalidSignature,
     InvalidType,
     JWKSError,
@@ -38,6 +40,7 @@ from keyturn.errors import (
     RefreshError,
     ReplayedRefresh,
     RevokedRefresh,
+    SessionError,
     StoreError,
     TokenError,
     TokenRevoked,
@@ -51,9 +54,16 @@ from keyturn.oidc import IdTokenVerifier
 from keyturn.refresh import AsyncTokenService, DeviceSession, TokenPair, TokenService
 from keyturn.relying_party import Login, LoginStart, RelyingParty
 from keyturn.revocation import Revocations
+from keyturn.sessions import (
+    AsyncSessionService,
+    LoggedOut,
+    Session,
+    SessionService,
+    StartedSession,
+)
 from keyturn.signer import Signer
 from keyturn.stores import Backend, open_backend
-from keyturn.stores.memory import MemoryRevocationStore, MemoryStore
+from keyturn.stores.memory import MemoryRevocationStore, MemorySessionStore, MemoryStore
 from keyturn.stores.postgres import AsyncPostgresStore, PostgresRevocationStore, PostgresStore
 from keyturn.stores.redis import AsyncRedisStore, RedisRevocationStore, RedisStore
 from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
@@ -63,6 +73,7 @@ __all__ = [
     "AlgorithmNotAllowed",
     "AsyncPostgresStore",
     "AsyncRedisStore",
+    "AsyncSessionService",
     "AsyncTokenService",
     "BackChannel",
     "Backend",
@@ -73,6 +84,7 @@ __all__ = [
     "ConfigurationError",
     "DeviceSession",
     "ExpiredRefresh",
+    "ExpiredSession",
     "ExpiredToken",
     "GrantError",
     "HmacKey",
@@ -82,6 +94,7 @@ __all__ = [
     "InvalidIssuer",
     "InvalidKey",
     "InvalidRefresh",
+    "InvalidSession",
     "InvalidSignature",
     "InvalidType",
     "Issuer",
@@ -92,12 +105,14 @@ __all__ = [
     "Keyring",
     "KeyringError",
     "KeyturnError",
+    "LoggedOut",
     "Login",
     "LoginError",
     "LoginStart",
     "MalformedToken",
     "MemoryLoginStates",
     "MemoryRevocationStore",
+    "MemorySessionStore",
     "MemoryStore",
     "MissingClaim",
     "NotYetValid",
@@ -119,8 +134,12 @@ __all__ = [
     "SQLiteLoginStates",
     "SQLiteRevocationStore",
     "SQLiteStore",
+    "Session",
+    "SessionError",
+    "SessionService",
     "Signer",
     "SigningKey",
+    "StartedSession",
     "StoreError",
     "TokenError",
     "TokenPair",
