@@ -1,6 +1,7 @@
 """Run sans-IO flows: the logic is written once as a generator that yields the I/O it needs,
-and a sync or an async driver performs that I/O. This keeps the sync and async services (and the
-sync and async SQL stores) from being copy-paste twins."""
+and a sync or an async driver performs that I/O. This keeps the sync and async services, stores
+and ``Revocations`` from being copy-paste twins. (Outside ``keyturn.refresh``: revocations use
+it, and the refresh package imports them.)"""
 
 from __future__ import annotations
 
