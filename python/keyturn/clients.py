@@ -70,10 +70,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from keyturn import _core
+from keyturn._drive import Flow, adrive, drive
 from keyturn._jwks_parse import keys_from_jwks
 from keyturn._limits import MAX_LEEWAY
 from keyturn.errors import ClientAuthError, ClientError, ConfigurationError, KeyturnError
-from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.tokens import Verifier
 
 __all__ = [
@@ -672,8 +672,12 @@ def _check_jwks(
         raise ConfigurationError("a private_key_jwt client needs jwks or jwks_uri (one of the two)")
     if jwks is None:
         return None
-    # Refuses private material and duplicate kids; skips keys unusable for verification.
-    usable = [key for key in keys_from_jwks(jwks) if key.algorithms[0] in ASSERTION_ALGORITHMS]
+    try:
+        # Refuses private material and duplicate kids; skips keys unusable for verification.
+        keys = keys_from_jwks(jwks)
+    except KeyturnError as error:
+        raise ConfigurationError(f"the client's JWKS is refused: {error}") from None
+    usable = [key for key in keys if key.algorithms[0] in ASSERTION_ALGORITHMS]
     if not usable:
         raise ConfigurationError("the client's JWKS has no public signature key keyturn verifies")
     # A plain JSON copy: the store writes it as JSON and the caller's dict may change later.
