@@ -46,7 +46,9 @@ from keyturn.errors import (
     TokenRevoked,
     UnknownKey,
 )
+from keyturn.issuer import Issuer
 from keyturn.jwks import RemoteJWKS
+from keyturn.key_source import KeySource
 from keyturn.keyring import KeyInfo, Keyring
 from keyturn.login_state import MemoryLoginStates, SQLiteLoginStates
 from keyturn.oauth_client import OAuthClient, TokenResponse
@@ -67,7 +69,7 @@ from keyturn.stores.memory import MemoryRevocationStore, MemorySessionStore, Mem
 from keyturn.stores.postgres import AsyncPostgresStore, PostgresRevocationStore, PostgresStore
 from keyturn.stores.redis import AsyncRedisStore, RedisRevocationStore, RedisStore
 from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
-from keyturn.tokens import Issuer, KeySource, Verifier, decode
+from keyturn.tokens import Verifier, decode
 
 __all__ = [
     "AlgorithmNotAllowed",

@@ -18,8 +18,9 @@ from types import ModuleType
 from typing import Any, NamedTuple
 
 from keyturn._core import ed25519_backend
+from keyturn.issuer import Issuer
 from keyturn.keyring import Keyring
-from keyturn.tokens import Issuer, Verifier
+from keyturn.tokens import Verifier
 
 __all__ = ["run"]
 

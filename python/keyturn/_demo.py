@@ -13,10 +13,11 @@ from typing import TypeVar
 
 from keyturn._command import CommandError
 from keyturn.errors import KeyturnError, ReplayedRefresh, RevokedRefresh, TokenError
+from keyturn.issuer import Issuer
 from keyturn.keyring import Keyring
 from keyturn.refresh import TokenService
 from keyturn.stores.sqlite import SQLiteStore
-from keyturn.tokens import Issuer, Verifier
+from keyturn.tokens import Verifier
 
 __all__ = ["run"]
 

@@ -30,8 +30,9 @@ from keyturn.errors import (
     StoreError,
     TokenError,
 )
+from keyturn.issuer import Issuer
 from keyturn.keyring import Keyring
-from keyturn.tokens import DEFAULT_ALGORITHMS, Issuer, Verifier
+from keyturn.tokens import DEFAULT_ALGORITHMS, Verifier
 
 __all__ = ["main"]
 

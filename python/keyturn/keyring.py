@@ -9,7 +9,7 @@
 
 Retired and revoked keys keep only their public half: their private bytes are dropped (and zeroized
 by the Rust core) as soon as they can never sign again. A keyring implements the ``KeySource``
-protocol of :mod:`keyturn.tokens`, so a ``Verifier`` built on it follows every state change.
+protocol of :mod:`keyturn.key_source`, so a ``Verifier`` built on it follows every state change.
 """
 
 from __future__ import annotations

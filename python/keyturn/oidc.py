@@ -30,7 +30,8 @@ from keyturn.errors import (
     MissingClaim,
 )
 from keyturn.jwks import RemoteJWKS
-from keyturn.tokens import Keys, Verifier
+from keyturn.key_source import Keys
+from keyturn.tokens import Verifier
 
 __all__ = ["ID_TOKEN_ALGORITHMS", "IdTokenVerifier"]
 

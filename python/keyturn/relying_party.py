@@ -34,10 +34,10 @@ from keyturn.errors import (
     provider_code,
     with_provider_code,
 )
+from keyturn.key_source import Keys
 from keyturn.login_state import LoginStates, PendingLogin
 from keyturn.oauth_client import OAuthClient, TokenResponse
 from keyturn.oidc import IdTokenVerifier
-from keyturn.tokens import Keys
 
 __all__ = ["Login", "LoginStart", "RelyingParty"]
 

@@ -13,7 +13,7 @@ import pytest
 
 from keyturn import RemoteJWKS, UnknownKey, Verifier
 from keyturn._core import SigningKey
-from keyturn.tokens import AsyncKeySource
+from keyturn.key_source import AsyncKeySource
 
 if TYPE_CHECKING:
     from conftest import FakeClock, JWKSServer

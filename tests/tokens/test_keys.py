@@ -8,7 +8,7 @@ import base64
 import pytest
 
 import keyturn as kt
-from keyturn.tokens import keys_from_jwks
+from keyturn._jwks_parse import keys_from_jwks
 
 from .tokens_support import AUD, ISS, NOW, PendingKeys, WrappedSigner, expect
 

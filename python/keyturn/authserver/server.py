@@ -23,8 +23,8 @@ from keyturn.authserver.ratelimit import FailureLimiter
 from keyturn.authserver.revocation import RevocationEndpoint
 from keyturn.authserver.token import TokenEndpoint
 from keyturn.clients import ASSERTION_ALGORITHMS
+from keyturn.issuer import Issuer, SigningSource
 from keyturn.revocation import Revocations
-from keyturn.tokens import Issuer, SigningSource
 
 __all__ = ["AuthorizationKeys", "authorization_server"]
 

@@ -34,7 +34,7 @@ from keyturn.authserver._tokens import Families, snapshot
 from keyturn.authserver.authentication import Authenticator, invalid_client
 from keyturn.clients import Client
 from keyturn.errors import RefreshError
-from keyturn.tokens import Issuer, SigningSource
+from keyturn.issuer import Issuer, SigningSource
 
 __all__ = ["TokenEndpoint"]
 
