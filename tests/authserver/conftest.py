@@ -117,6 +117,8 @@ def auth(tmp_path: Path, limiter: FailureLimiter) -> Iterator[Running]:
     backend = kt.open_backend(f"sqlite:///{db}")
     revocations = kt.Revocations(backend.revocations)
     service = kt.TokenService(issuer, store=backend.tokens)
+    service.purge_expired()  # the tables exist from here on, so the counts can be read
+    revocations.purge()
     running = Running(url, ring, issuer, registry, store, service, revocations, db)
     for method in ("client_secret_basic", "client_secret_post"):
         _, secret = registry.add(

@@ -16,20 +16,21 @@ which tokens exist by asking.
 from __future__ import annotations
 
 import time
-from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from keyturn.asgi._http import call
 from keyturn.clients import Client
 from keyturn.errors import RefreshError, TokenError
+from keyturn.issuer import Issuer
 from keyturn.refresh import format as token_format
 from keyturn.refresh import rules
 from keyturn.refresh.records import Snapshot
 from keyturn.refresh.store import AsyncStore, Store
+from keyturn.revocation import Revocations
 from keyturn.tokens import Verifier
 
-__all__ = ["Families", "Presented", "read"]
+__all__ = ["AccessTokens", "Families", "Presented", "read", "snapshot"]
 
 
 class Families(Protocol):
@@ -56,9 +57,8 @@ class Presented:
     claims: dict[str, Any]
 
     def visible_to(self, client: Client) -> bool:
-        owner = self.claims.get("client_id")
-        if owner is not None:
-            return bool(owner == client.client_id)
+        if self.claims.get("client_id") == client.client_id:
+            return True
         audience = self.claims.get("aud")
         audiences = [audience] if isinstance(audience, str) else audience or []
         return any(client.allows_audience(name) for name in audiences)
@@ -89,27 +89,48 @@ def family_claims(found: Snapshot, audience: str | list[str]) -> dict[str, Any]:
     }
 
 
+class AccessTokens:
+    """Verifies access tokens for one client: keyturn's issuer, ``typ``, keys and revocation
+    list, and an audience the client is registered for. (A token issued to the client is
+    addressed to its audiences, so this is the whole visibility rule for access tokens but the
+    ``client_id`` check.) One verifier per audience set: clients have few."""
+
+    def __init__(self, issuer: Issuer, revocations: Revocations | None) -> None:
+        self._issuer = issuer
+        self._revocations = revocations
+        self._verifiers: dict[tuple[str, ...], Verifier] = {}
+
+    def verifier(self, client: Client) -> Verifier:
+        verifier = self._verifiers.get(client.audiences)
+        if verifier is None:
+            verifier = self._issuer.verifier(
+                audience=client.audiences, revocations=self._revocations
+            )
+            self._verifiers[client.audiences] = verifier
+        return verifier
+
+
 async def read(
     token: str,
+    client: Client,
     *,
     families: Families | None,
-    verifier: Verifier,
+    access: AccessTokens,
     audience: str | list[str],
 ) -> Presented:
-    """What ``token`` is (a refresh token by its ``ktr_`` shape, else an access token)."""
+    """What ``token`` is, as ``client`` may know it (a refresh token by its ``ktr_`` shape, else
+    an access token); ``UNKNOWN`` for a token the client may not see."""
     if token.startswith(token_format.PREFIX):
         found = None if families is None else await snapshot(families, token)
         if found is None:
             return UNKNOWN
         # Active exactly when rotating it now would succeed (not used, expired or revoked).
         active = rules.decide(found, time.time(), 0) is rules.Outcome.ROTATE
-        return Presented("refresh_token", active, family_claims(found, audience))
-    try:
-        claims = await verifier.averify(token)
-    except TokenError:
-        return UNKNOWN
-    return Presented("access_token", True, claims)
-
-
-def scopes(value: object) -> Collection[str]:
-    return value.split(" ") if isinstance(value, str) else ()
+        presented = Presented("refresh_token", active, family_claims(found, audience))
+    else:
+        try:
+            claims = await access.verifier(client).averify(token)
+        except TokenError:
+            return UNKNOWN
+        presented = Presented("access_token", True, claims)
+    return presented if presented.visible_to(client) else UNKNOWN

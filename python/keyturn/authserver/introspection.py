@@ -14,9 +14,8 @@ from typing import Any
 
 from keyturn.asgi._http import NO_STORE, Receive, Request, Send, respond
 from keyturn.authserver._oauth import OAuthError, read_form
-from keyturn.authserver._tokens import Families, read
+from keyturn.authserver._tokens import AccessTokens, Families, read
 from keyturn.authserver.authentication import Authenticator
-from keyturn.tokens import Verifier
 
 __all__ = ["IntrospectionEndpoint"]
 
@@ -29,12 +28,12 @@ class IntrospectionEndpoint:
         self,
         authenticator: Authenticator,
         *,
-        verifier: Verifier,
+        access: AccessTokens,
         families: Families | None,
         audience: str | list[str],
     ) -> None:
         self._authenticator = authenticator
-        self._verifier = verifier
+        self._access = access
         self._families = families
         self._audience = audience
 
@@ -45,10 +44,10 @@ class IntrospectionEndpoint:
         if token is None:
             raise OAuthError("invalid_request", "token missing")
         found = await read(
-            token, families=self._families, verifier=self._verifier, audience=self._audience
+            token, client, families=self._families, access=self._access, audience=self._audience
         )
         answer: dict[str, Any] = {"active": False}
-        if found.active and found.visible_to(client):
+        if found.active:
             answer = {"active": True, "token_type": found.kind}
             answer.update({name: found.claims[name] for name in _MEMBERS if name in found.claims})
         await respond(send, 200, answer, NO_STORE)

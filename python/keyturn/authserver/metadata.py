@@ -99,6 +99,7 @@ class Metadata:
         paths: Paths = DEFAULT_PATHS,
         assertion_algorithms: Sequence[str] = (),
         scopes: Sequence[str] = (),
+        grant_types: Sequence[str] = GRANT_TYPES,
     ) -> None:
         self.issuer = issuer
         self.origin = issuer_origin(issuer)
@@ -107,6 +108,7 @@ class Metadata:
         self._algorithms = algorithms  # the signing algorithms now
         self._assertion_algorithms = list(assertion_algorithms)
         self._scopes = list(scopes)
+        self._grant_types = list(grant_types)
         self._cached: tuple[int, bytes] | None = None
         self._wrong_method = method_not_allowed("GET, HEAD")
 
@@ -124,7 +126,7 @@ class Metadata:
             "token_endpoint": self.url(self.paths.token),
             "introspection_endpoint": self.url(self.paths.introspection),
             "revocation_endpoint": self.url(self.paths.revocation),
-            "grant_types_supported": list(GRANT_TYPES),
+            "grant_types_supported": self._grant_types,
             "response_types_supported": [],
             "subject_types_supported": ["public"],
             "id_token_signing_alg_values_supported": list(self._algorithms()),

@@ -17,11 +17,10 @@ import contextlib
 
 from keyturn.asgi._http import NO_STORE, Receive, Request, Send, call, respond
 from keyturn.authserver._oauth import OAuthError, read_form
-from keyturn.authserver._tokens import Families, read
+from keyturn.authserver._tokens import AccessTokens, Families, read
 from keyturn.authserver.authentication import Authenticator
 from keyturn.errors import RefreshError
 from keyturn.revocation import Revocations
-from keyturn.tokens import Verifier
 
 __all__ = ["RevocationEndpoint"]
 
@@ -31,13 +30,13 @@ class RevocationEndpoint:
         self,
         authenticator: Authenticator,
         *,
-        verifier: Verifier,
+        access: AccessTokens,
         families: Families | None,
         revocations: Revocations | None,
         audience: str | list[str],
     ) -> None:
         self._authenticator = authenticator
-        self._verifier = verifier
+        self._access = access
         self._families = families
         self._revocations = revocations
         self._audience = audience
@@ -49,11 +48,10 @@ class RevocationEndpoint:
         if token is None:
             raise OAuthError("invalid_request", "token missing")
         found = await read(
-            token, families=self._families, verifier=self._verifier, audience=self._audience
+            token, client, families=self._families, access=self._access, audience=self._audience
         )
         # A used refresh token still ends its family: whoever revokes it held the family once.
-        live = found.active or found.kind == "refresh_token"
-        if live and found.visible_to(client):
+        if found.active or found.kind == "refresh_token":
             await self._revoke(token, found.kind, found.claims)
         await respond(send, 200, None, NO_STORE)
 

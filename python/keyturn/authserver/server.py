@@ -8,11 +8,12 @@ from typing import Protocol
 
 from keyturn.asgi._http import ASGIApp, Receive, Request, Scope, Send, not_found, routed
 from keyturn.authserver._oauth import answer_errors
-from keyturn.authserver._tokens import Families
+from keyturn.authserver._tokens import AccessTokens, Families
 from keyturn.authserver.authentication import Authenticator, Registry
 from keyturn.authserver.introspection import IntrospectionEndpoint
 from keyturn.authserver.metadata import (
     DEFAULT_PATHS,
+    GRANT_TYPES,
     OAUTH_METADATA_PATH,
     OPENID_CONFIGURATION_PATH,
     Metadata,
@@ -81,22 +82,23 @@ def authorization_server(
         paths=paths,
         assertion_algorithms=ASSERTION_ALGORITHMS,
         scopes=scopes,
+        grant_types=GRANT_TYPES if families is not None else ("client_credentials",),
     )
     authenticator = Authenticator(
         clients,
         limiter or FailureLimiter(),
         audiences=(metadata.url(paths.token), issuer.issuer),
     )
-    verifier = issuer.verifier(audience=None, revocations=revocations)
+    access = AccessTokens(issuer, revocations)
     audience = issuer.audience
     routes: dict[str, Endpoint] = {
         paths.token: TokenEndpoint(authenticator, keys=keys, issuer=issuer, families=families),
         paths.introspection: IntrospectionEndpoint(
-            authenticator, verifier=verifier, families=families, audience=audience
+            authenticator, access=access, families=families, audience=audience
         ),
         paths.revocation: RevocationEndpoint(
             authenticator,
-            verifier=verifier,
+            access=access,
             families=families,
             revocations=revocations,
             audience=audience,
