@@ -6,6 +6,7 @@ from __future__ import annotations
 __all__ = [
     "DAY",
     "HOUR",
+    "MAX_CACHE",
     "MAX_FETCHED_BYTES",
     "MAX_LEEWAY",
     "MAX_MAX_AGE",
@@ -27,5 +28,8 @@ MAX_MAX_AGE = float(DAY)
 #: The longest ``max-age`` a keyring's published JWKS carries: a revocation reaches every
 #: verifier's cache within it.
 MAX_PUBLISHED_MAX_AGE = HOUR
+#: The most tokens a Verifier's cache holds: the core allocates its table when the Verifier is
+#: built, so a mistyped size must not reserve gigabytes.
+MAX_CACHE = 1 << 20
 #: Default bound on a document fetched from a provider (a JWK Set, a discovery document).
 MAX_FETCHED_BYTES = 512 * 1024

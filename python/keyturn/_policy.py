@@ -11,7 +11,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from keyturn._core import MAX_TOKEN_BYTES, CompiledVerifier
-from keyturn._limits import MAX_LEEWAY
+from keyturn._limits import MAX_CACHE, MAX_LEEWAY
 from keyturn.errors import ConfigurationError
 from keyturn.key_source import VerificationKey
 
@@ -64,11 +64,20 @@ def policy(
     if max_age is not None and not (_is_number(max_age) and math.isfinite(max_age) and max_age > 0):
         raise ConfigurationError("max_age must be a positive finite number of seconds")
     if max_token_bytes is not None and not (
-        isinstance(max_token_bytes, int) and max_token_bytes > 0
+        _is_number(max_token_bytes)
+        and isinstance(max_token_bytes, int)
+        and 0 < max_token_bytes <= MAX_TOKEN_BYTES
     ):
-        raise ConfigurationError("max_token_bytes must be a positive whole number")
-    if isinstance(cache, bool) or not isinstance(cache, int) or cache < 0:
-        raise ConfigurationError("cache must be a number of tokens (0 turns it off)")
+        # It can lower the core's cap, never raise it: the cap is what bounds parsing work.
+        raise ConfigurationError(
+            f"max_token_bytes must be a whole number between 1 and {MAX_TOKEN_BYTES}"
+        )
+    if isinstance(cache, bool) or not isinstance(cache, int) or not 0 <= cache <= MAX_CACHE:
+        raise ConfigurationError(
+            f"cache must be a number of tokens up to {MAX_CACHE} (0 turns it off)"
+        )
+    if typ is not None and not (isinstance(typ, str) and typ):
+        raise ConfigurationError("typ must be a non-empty string or None")
     return Policy(
         algorithms=names("algorithms", algorithms),
         issuer=None if issuer is None else names("issuer", issuer),
@@ -88,7 +97,10 @@ def _is_number(value: object) -> bool:
 
 def names(what: str, value: str | Collection[str], *, allow_empty: bool = False) -> tuple[str, ...]:
     """One name or several, as a tuple of non-empty strings."""
-    given = (value,) if isinstance(value, str) else tuple(value)
+    # Anything else (a number, None) stands alone, and is refused below like a bad member.
+    given = (
+        tuple(value) if isinstance(value, Collection) and not isinstance(value, str) else (value,)
+    )
     if not all(isinstance(name, str) and name for name in given):
         raise ConfigurationError(f"{what} must be a string or a collection of non-empty strings")
     if not given and not allow_empty:

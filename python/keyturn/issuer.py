@@ -42,13 +42,11 @@ class Issuer:
         typ: str = "at+jwt",
         allow_long_ttl: bool = False,
     ) -> None:
-        if not isinstance(issuer, str) or not issuer:
-            raise ConfigurationError("issuer must be a non-empty string")
+        self._issuer = _text("issuer", issuer)
         audiences = names("audience", audience)
-        self._issuer = issuer
         self._audience: str | list[str] = audiences[0] if len(audiences) == 1 else list(audiences)
         self._ttl = _ttl(ttl, allow_long_ttl)
-        self._typ = typ
+        self._typ = _text("typ", typ)
         self._source = _signing_source(keyring_or_signer)
         # A demoted key must stay verifiable until its last token expires, even for a verifier
         # with the largest leeway.
@@ -82,8 +80,7 @@ class Issuer:
         ``client_id`` and ``scope`` (a string or a list of scopes) follow RFC 9068; other claims
         pass through; a claim given as ``None`` is left out. Registered claims cannot be passed.
         """
-        if not isinstance(subject, str) or not subject:
-            raise ConfigurationError("subject must be a non-empty string")
+        _text("subject", subject)
         clash = REGISTERED_CLAIMS.intersection(claims)
         if clash:
             raise ConfigurationError(f"the issuer sets {', '.join(sorted(clash))} itself")
@@ -153,6 +150,12 @@ def _signing_source(value: SigningSource | Signer) -> SigningSource:
         raise ConfigurationError(
             "sign with a Keyring, a SigningKey, an HmacKey or an object with kid, alg and sign()"
         )
+    return value
+
+
+def _text(name: str, value: object) -> str:
+    if not isinstance(value, str) or not value:
+        raise ConfigurationError(f"{name} must be a non-empty string")
     return value
 
 

@@ -31,10 +31,10 @@ class Verifier:
     ``issuer`` and ``audience`` must be given (``None`` explicitly skips that check); a string or
     a collection of strings, any one matching. ``leeway`` is at most 5 minutes.
 
-    ``cache=N`` keeps up to N verified tokens: a repeat of one skips parsing and the signature
-    check, but every claim check still runs against the clock. The cache belongs to one compiled
-    key set, so any change of keys (rotation, retirement, revocation, a JWKS refresh) starts it
-    empty.
+    ``cache=N`` keeps up to N (at most 2**20) verified tokens: a repeat of one skips parsing and
+    the signature check, but every claim check still runs against the clock. The cache belongs to
+    one compiled key set, so any change of keys (rotation, retirement, revocation, a JWKS refresh)
+    starts it empty.
 
     ``revocations`` is consulted after every successful verify, a cache hit included: a revoked
     token raises ``TokenRevoked`` (in ``verify_many``, is returned as one).

@@ -287,6 +287,16 @@ def test_leeway_of_five_minutes_is_allowed(signing_key):
         {"require": [""]},
         {"max_token_bytes": 0},
         {"max_token_bytes": 1.5},
+        {"max_token_bytes": True},
+        {"max_token_bytes": 64 * 1024 + 1},  # above the core's cap: it only lowers it
+        {"max_token_bytes": 2**64},
+        # Not a collection at all: refused here, not as a TypeError from the core.
+        {"issuer": 5},
+        {"audience": 5},
+        {"algorithms": 5},
+        {"require": 5},
+        {"typ": 5},
+        {"typ": ""},
     ],
 )
 def test_weak_or_broken_configurations_are_refused(signing_key, options):

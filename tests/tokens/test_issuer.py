@@ -98,8 +98,19 @@ def test_default_keyring_covers_the_longest_default_ttl():
     assert kt.Issuer(kt.Keyring.generate(), issuer=ISS, audience=AUD, ttl=86_400)
 
 
-@pytest.mark.parametrize("options", [{"issuer": ""}, {"audience": []}, {"audience": ""}])
-def test_issuer_and_audience_must_be_named(ring, options):
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"issuer": ""},
+        {"issuer": 5},
+        {"audience": []},
+        {"audience": ""},
+        {"audience": 5},
+        {"typ": ""},
+        {"typ": 5},
+    ],
+)
+def test_issuer_audience_and_typ_must_be_named(ring, options):
     settings = {"issuer": ISS, "audience": AUD, **options}
     expect(kt.ConfigurationError, kt.Issuer, ring, **settings)
 

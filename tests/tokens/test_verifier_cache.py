@@ -46,6 +46,6 @@ def test_a_cached_token_still_expires(ring: kt.Keyring) -> None:
     assert isinstance(results[0], kt.ExpiredToken)
 
 
-@pytest.mark.parametrize("cache", [-1, True, 1.5])
+@pytest.mark.parametrize("cache", [-1, True, 1.5, (1 << 20) + 1, 2**64])
 def test_cache_size_must_be_a_count(ring: kt.Keyring, cache: object) -> None:
     expect(kt.ConfigurationError, kt.Verifier, ring, issuer=ISS, audience=AUD, cache=cache)
