@@ -86,11 +86,24 @@ def test_scopes_are_published_when_configured() -> None:
     assert document["token_endpoint"] == "https://auth.example.com/oauth/token"
 
 
+def test_an_issuer_with_a_path_serves_everything_under_it() -> None:
+    ring = kt.Keyring.generate()
+    metadata = Metadata("https://auth.example.com/tenant-a/", ring, lambda: ["EdDSA"])
+    assert metadata.document_paths == (
+        "/.well-known/oauth-authorization-server/tenant-a",  # RFC 8414 §3
+        "/tenant-a/.well-known/openid-configuration",  # OpenID Discovery §4
+    )
+    document = metadata.document()
+    assert document["issuer"] == "https://auth.example.com/tenant-a/"
+    assert document["token_endpoint"] == "https://auth.example.com/tenant-a/oauth/token"
+    assert document["revocation_endpoint"] == "https://auth.example.com/tenant-a/oauth/revoke"
+    assert document["jwks_uri"] == "https://auth.example.com/.well-known/jwks.json"
+
+
 @pytest.mark.parametrize(
-    "url",
-    ["https://auth.example.com/tenant", "https://auth.example.com?x=1", "ftp://auth.example.com"],
+    "url", ["https://auth.example.com?x=1", "https://auth.example.com#f", "ftp://auth.example.com"]
 )
-def test_an_issuer_that_is_not_an_origin_is_refused(url: str) -> None:
+def test_an_issuer_url_with_a_query_fragment_or_other_scheme_is_refused(url: str) -> None:
     ring = kt.Keyring.generate()
     issuer = kt.Issuer(ring, issuer=url, audience="api", ttl=60)
     with pytest.raises(kt.ConfigurationError) as refused:

@@ -47,7 +47,8 @@ GRANT_TYPES = ("client_credentials", "refresh_token")
 
 @dataclass(frozen=True)
 class Paths:
-    """Where each endpoint is served, relative to the issuer's origin."""
+    """Where each endpoint is served: the token, introspection and revocation paths under the
+    issuer's own path, the JWKS path from the origin (where ``jwks_endpoint`` serves it)."""
 
     token: str = "/oauth/token"  # noqa: S105 (a path)
     introspection: str = "/oauth/introspect"
@@ -67,24 +68,23 @@ class MetadataKeys(Protocol):
     def max_age_hint(self) -> int: ...
 
 
-def issuer_origin(issuer: str) -> str:
-    """The issuer, checked to be an origin: the endpoints hang off it at fixed paths (an issuer
-    with a path would need RFC 8414 §3's path-inserted location and a prefix on every route)."""
+def split_issuer(issuer: str) -> tuple[str, str]:
+    """The issuer's origin and its path without the trailing slash ("" for an origin issuer);
+    ``ConfigurationError`` for anything but an http(s) URL without query or fragment."""
     parts = urlsplit(issuer)
     if (
         parts.scheme not in ("https", "http")
         or not parts.netloc
-        or parts.path not in ("", "/")
         or parts.query
         or parts.fragment
         or "?" in issuer
         or "#" in issuer
     ):
         raise ConfigurationError(
-            "the authorization server's issuer must be an http(s) origin without path, "
-            "query or fragment (https://auth.example.com)"
+            "the authorization server's issuer must be an http(s) URL without query or fragment "
+            "(https://auth.example.com)"
         )
-    return issuer.rstrip("/")
+    return f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
 
 
 class Metadata:
@@ -102,8 +102,16 @@ class Metadata:
         grant_types: Sequence[str] = GRANT_TYPES,
     ) -> None:
         self.issuer = issuer
-        self.origin = issuer_origin(issuer)
-        self.paths = paths
+        self.origin, prefix = split_issuer(issuer)
+        # The endpoints live under the issuer's path; the documents where RFC 8414 §3 (the
+        # well-known part first) and OpenID Discovery §4 (the issuer first) look for them.
+        self.paths = Paths(
+            token=prefix + paths.token,
+            introspection=prefix + paths.introspection,
+            revocation=prefix + paths.revocation,
+            jwks=paths.jwks,
+        )
+        self.document_paths = (OAUTH_METADATA_PATH + prefix, prefix + OPENID_CONFIGURATION_PATH)
         self._keys = keys
         self._algorithms = algorithms  # the signing algorithms now
         self._assertion_algorithms = list(assertion_algorithms)

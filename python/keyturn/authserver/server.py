@@ -14,8 +14,6 @@ from keyturn.authserver.introspection import IntrospectionEndpoint
 from keyturn.authserver.metadata import (
     DEFAULT_PATHS,
     GRANT_TYPES,
-    OAUTH_METADATA_PATH,
-    OPENID_CONFIGURATION_PATH,
     Metadata,
     MetadataKeys,
     Paths,
@@ -41,10 +39,9 @@ class _AuthorizationServer:
         self._metadata = metadata
         self._routes = routes
         self._app = app
-        self._documents = (OAUTH_METADATA_PATH, OPENID_CONFIGURATION_PATH)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope.get("path") in self._documents:
+        if scope["type"] == "http" and scope.get("path") in self._metadata.document_paths:
             await self._metadata.serve(scope, send)
             return
         endpoint = await routed(scope, receive, send, self._routes, "POST", self._app)
@@ -65,7 +62,7 @@ def authorization_server(
     paths: Paths = DEFAULT_PATHS,
     app: ASGIApp = not_found,
 ) -> ASGIApp:
-    """keyturn as the authorization server of ``issuer`` (an https origin, or http on loopback).
+    """keyturn as the authorization server of ``issuer`` (an https URL, or http on loopback).
 
     ``keys``: the keyring ``issuer`` signs with (access tokens for clients are signed by it, for
     the audiences each client asks for); ``clients``: the ``ClientRegistry`` (or async one);
@@ -87,10 +84,11 @@ def authorization_server(
     authenticator = Authenticator(
         clients,
         limiter or FailureLimiter(),
-        audiences=(metadata.url(paths.token), issuer.issuer),
+        audiences=(metadata.url(metadata.paths.token), issuer.issuer),
     )
     access = AccessTokens(issuer, revocations)
     audience = issuer.audience
+    paths = metadata.paths  # under the issuer's path
     routes: dict[str, Endpoint] = {
         paths.token: TokenEndpoint(authenticator, keys=keys, issuer=issuer, families=families),
         paths.introspection: IntrospectionEndpoint(
