@@ -20,24 +20,31 @@ by SHA-256 of the ``jti`` / ``sub``, so neither appears in the database.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import inspect
 import math
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import Any, ClassVar, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, TypeVar, cast
 
+from keyturn._drive import Flow, adrive, drive
 from keyturn._limits import MAX_LEEWAY, MAX_TTL
 from keyturn.errors import ConfigurationError, TokenError, TokenRevoked
 
 __all__ = [
     "JTI_MARGIN",
     "SUBJECT_RETENTION",
+    "AsyncRevocationStore",
     "Found",
     "RevocationStore",
     "Revocations",
+    "is_async_store",
 ]
+
+T = TypeVar("T")
 
 #: A revoked jti is kept this long past the token's ``exp``: the largest verifier leeway.
 JTI_MARGIN = float(MAX_LEEWAY)
@@ -53,10 +60,8 @@ class Found(NamedTuple):
 
 
 class RevocationStore(Protocol):
-    """Atomic storage for revocations; ``Revocations`` holds the rules."""
-
-    #: False only for stores that never wait on I/O (``acheck`` then skips the worker thread).
-    blocking: ClassVar[bool]
+    """Atomic storage for revocations; ``Revocations`` holds the rules. Every method raises
+    ``keyturn.StoreError`` (never a driver exception) when the backend cannot complete it."""
 
     def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
         """Deny the jti; an existing entry keeps the later ``keep_until``."""
@@ -72,10 +77,74 @@ class RevocationStore(Protocol):
         ...
 
     def purge(self, now: float) -> int:
-        """Delete entries kept until ``now`` or earlier; the number deleted."""
+        """Delete entries kept until ``now`` or earlier; the number deleted (0 on Redis, which
+        deletes each entry itself at its keep time)."""
         ...
 
     def close(self) -> None: ...
+
+
+class AsyncRevocationStore(Protocol):
+    """``RevocationStore`` for asyncio: the same methods, with the same meaning, as coroutines."""
+
+    async def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None: ...
+
+    async def raise_watermark(
+        self, subject_hash: bytes, issued_before: float, keep_until: float
+    ) -> None: ...
+
+    async def lookup(
+        self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]
+    ) -> Found: ...
+
+    async def purge(self, now: float) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+def is_async_store(store: RevocationStore | AsyncRevocationStore) -> bool:
+    """The one rule telling the two kinds apart (as ``AsyncTokenService`` does for refresh
+    stores): a store whose ``lookup`` is a coroutine function is an async store."""
+    return inspect.iscoroutinefunction(store.lookup)
+
+
+class _RevokeJti(NamedTuple):
+    jti_hash: bytes
+    keep_until: float
+
+
+class _RaiseWatermark(NamedTuple):
+    subject_hash: bytes
+    issued_before: float
+    keep_until: float
+
+
+class _Lookup(NamedTuple):
+    jti_hashes: frozenset[bytes]
+    subject_hashes: frozenset[bytes]
+
+
+class _Purge(NamedTuple):
+    now: float
+
+
+_Request = _RevokeJti | _RaiseWatermark | _Lookup | _Purge
+
+
+async def _call_in_thread(store: RevocationStore, request: _Request) -> Any:
+    """``_call`` for a sync store from asyncio: its I/O waits in a worker thread."""
+    return await asyncio.to_thread(_call, store, request)
+
+
+def _call(store: RevocationStore | AsyncRevocationStore, request: _Request) -> Any:
+    """Send one request to the store: its answer, or (an async store) the coroutine of it."""
+    if isinstance(request, _RevokeJti):
+        return store.revoke_jti(*request)
+    if isinstance(request, _RaiseWatermark):
+        return store.raise_watermark(*request)
+    if isinstance(request, _Lookup):
+        return store.lookup(*request)
+    return store.purge(request.now)
 
 
 def _digest(value: str) -> bytes:
@@ -146,11 +215,18 @@ def _subject_key(subject: bytes) -> bytes:
 
 
 class Revocations:
-    """The revocation source a ``Verifier`` consults (``Verifier(..., revocations=...)``)."""
+    """The revocation source a ``Verifier`` consults (``Verifier(..., revocations=...)``).
+
+    It takes a sync store (``SQLiteRevocationStore``, ...) or an async one
+    (``AsyncPostgresRevocationStore``, ``AsyncRedisRevocationStore``), told apart by one rule
+    (``is_async_store``). The ``a``-prefixed methods (``acheck``, ``arevoke``, ...) work with
+    both: they await an async store, and run a sync store's I/O in a worker thread. The plain
+    methods need a sync store; with an async one they raise ``ConfigurationError``.
+    """
 
     def __init__(
         self,
-        store: RevocationStore,
+        store: RevocationStore | AsyncRevocationStore,
         *,
         max_staleness: float = 0.0,
         max_entries: int = 100_000,
@@ -164,56 +240,103 @@ class Revocations:
         if not _seconds("subject_retention", subject_retention) > JTI_MARGIN:
             raise ConfigurationError("subject_retention must outlast the longest token")
         self._store = store
+        self._native_async = is_async_store(store)
         self._cache = _Cache(float(max_staleness), max_entries)
         self._subject_retention = float(subject_retention)
         self._clock = clock
 
     @property
-    def store(self) -> RevocationStore:
+    def store(self) -> RevocationStore | AsyncRevocationStore:
         return self._store
 
     def __repr__(self) -> str:
         return f"Revocations({self._store!r}, max_staleness={self._cache.max_staleness!r})"
 
+    # --- the two drivers --------------------------------------------------------------------
+
+    def _sync_store(self) -> RevocationStore:
+        if self._native_async:
+            raise ConfigurationError(
+                f"{type(self._store).__name__} is an async store: use the a-methods "
+                "(acheck, arevoke_jti, ...; Verifier.averify)"
+            )
+        return cast("RevocationStore", self._store)
+
+    def _run(self, flow: Flow[_Request, T]) -> T:
+        return drive(flow, functools.partial(_call, self._sync_store()))
+
+    async def _arun(self, flow: Flow[_Request, T]) -> T:
+        if self._native_async:
+            return await adrive(flow, functools.partial(_call, self._store))
+        return await adrive(flow, functools.partial(_call_in_thread, self._sync_store()))
+
     # --- revoking ---------------------------------------------------------------------------
 
     def revoke(self, claims: Mapping[str, Any]) -> None:
         """Revoke one verified token by its ``jti`` (until its ``exp``)."""
-        jti, exp = claims.get("jti"), claims.get("exp")
-        if not isinstance(jti, str):
-            raise ConfigurationError("only a token with a string jti can be revoked by jti")
-        self.revoke_jti(jti, _seconds("exp", exp))
+        self._run(self._revoke_jti(*_jti_and_exp(claims)))
+
+    async def arevoke(self, claims: Mapping[str, Any]) -> None:
+        await self._arun(self._revoke_jti(*_jti_and_exp(claims)))
 
     def revoke_jti(self, jti: str, expires_at: float) -> None:
         """Deny the token with this ``jti`` until ``expires_at`` (its ``exp``) has passed."""
-        _check_name("jti", jti)
-        digest = _digest(jti)
-        self._store.revoke_jti(digest, _seconds("expires_at", expires_at) + JTI_MARGIN)
-        self._cache.put(_jti_key(digest), self._clock(), True)
+        self._run(self._revoke_jti(jti, expires_at))
+
+    async def arevoke_jti(self, jti: str, expires_at: float) -> None:
+        await self._arun(self._revoke_jti(jti, expires_at))
 
     def revoke_subject(self, subject: str, before: float | None = None) -> float:
         """Kill every token of ``subject`` issued before ``before`` (default now); returns it."""
+        return self._run(self._revoke_subject(subject, before))
+
+    async def arevoke_subject(self, subject: str, before: float | None = None) -> float:
+        return await self._arun(self._revoke_subject(subject, before))
+
+    def purge(self) -> int:
+        """Delete entries no token can need any more; the number deleted."""
+        return self._run(self._purge())
+
+    async def apurge(self) -> int:
+        return await self._arun(self._purge())
+
+    def close(self) -> None:
+        self._sync_store().close()
+
+    async def aclose(self) -> None:
+        if self._native_async:
+            await cast("AsyncRevocationStore", self._store).close()
+        else:
+            await asyncio.to_thread(self._sync_store().close)
+
+    def _revoke_jti(self, jti: str, expires_at: float) -> Flow[_Request, None]:
+        _check_name("jti", jti)
+        keep_until = _seconds("expires_at", expires_at) + JTI_MARGIN
+        digest = _digest(jti)
+        yield _RevokeJti(digest, keep_until)
+        self._cache.put(_jti_key(digest), self._clock(), True)
+
+    def _revoke_subject(self, subject: str, before: float | None) -> Flow[_Request, float]:
         _check_name("subject", subject)
         now = self._clock()
         watermark = now if before is None else _seconds("before", before)
         digest = _digest(subject)
-        self._store.raise_watermark(digest, watermark, watermark + self._subject_retention)
+        yield _RaiseWatermark(digest, watermark, watermark + self._subject_retention)
         # Read back: another process may hold a later watermark.
-        self._fetch([_Probe(None, digest, None)], now)
+        yield from self._fetch([_Probe(None, digest, None)], now)
         return watermark
 
-    def purge(self) -> int:
-        """Delete entries no token can need any more; the number deleted."""
-        return self._store.purge(self._clock())
-
-    def close(self) -> None:
-        self._store.close()
+    def _purge(self) -> Flow[_Request, int]:
+        deleted: int = yield _Purge(self._clock())
+        return deleted
 
     # --- checking ---------------------------------------------------------------------------
 
     def is_revoked(self, claims: Mapping[str, Any]) -> bool:
-        probe = _Probe.of(claims)
-        return probe.revoked(self._known([probe]))
+        return self._run(self._is_revoked(claims))
+
+    async def ais_revoked(self, claims: Mapping[str, Any]) -> bool:
+        return await self._arun(self._is_revoked(claims))
 
     def check(self, claims: Mapping[str, Any]) -> None:
         """Raise ``TokenRevoked`` if these verified claims belong to a revoked token."""
@@ -221,14 +344,8 @@ class Revocations:
             raise TokenRevoked("the token was revoked")
 
     async def acheck(self, claims: Mapping[str, Any]) -> None:
-        """``check`` that waits on the store in a worker thread, off the event loop."""
-        probe = _Probe.of(claims)
-        now = self._clock()
-        if self._store.blocking and self._missing([probe], now):
-            found = await asyncio.to_thread(self._known, [probe])
-        else:
-            found = self._known([probe])
-        if probe.revoked(found):
+        """``check`` for asyncio: an answer the cache holds costs no thread and no await on I/O."""
+        if await self.ais_revoked(claims):
             raise TokenRevoked("the token was revoked")
 
     def screen(
@@ -236,27 +353,35 @@ class Revocations:
     ) -> list[dict[str, Any] | TokenError]:
         """``verify_many`` results with every revoked token's claims replaced by ``TokenRevoked``
         (one store round trip for the whole batch)."""
+        return self._run(self._screen(results))
+
+    async def ascreen(
+        self, results: Sequence[dict[str, Any] | TokenError]
+    ) -> list[dict[str, Any] | TokenError]:
+        return await self._arun(self._screen(results))
+
+    def _is_revoked(self, claims: Mapping[str, Any]) -> Flow[_Request, bool]:
+        probe = _Probe.of(claims)
+        return probe.revoked((yield from self._known([probe])))
+
+    def _screen(
+        self, results: Sequence[dict[str, Any] | TokenError]
+    ) -> Flow[_Request, list[dict[str, Any] | TokenError]]:
         probes = {i: _Probe.of(r) for i, r in enumerate(results) if isinstance(r, dict)}
-        found = self._known(list(probes.values()))
+        found = yield from self._known(list(probes.values()))
         screened = list(results)
         for index, probe in probes.items():
             if probe.revoked(found):
                 screened[index] = TokenRevoked("the token was revoked")
         return screened
 
-    def _missing(self, probes: Sequence[_Probe], now: float) -> bool:
-        return any(not self._cache.get(key, now)[0] for probe in probes for key in _keys(probe))
-
-    def _known(self, probes: Sequence[_Probe]) -> Found:
+    def _known(self, probes: Sequence[_Probe]) -> Flow[_Request, Found]:
         """What the cache knows freshly, completed from the store in one lookup."""
         now = self._clock()
         found = Found(set(), {})
-        stale: list[_Probe] = []
-        for probe in probes:
-            if not self._from_cache(probe, now, found):
-                stale.append(probe)
+        stale = [probe for probe in probes if not self._from_cache(probe, now, found)]
         if stale:
-            fetched = self._fetch(stale, now)
+            fetched = yield from self._fetch(stale, now)
             found.revoked_jtis.update(fetched.revoked_jtis)
             found.watermarks.update(fetched.watermarks)
         return found
@@ -272,17 +397,24 @@ class Revocations:
                 found.watermarks[key[1:]] = value
         return True
 
-    def _fetch(self, probes: Sequence[_Probe], now: float) -> Found:
-        jtis = {p.jti for p in probes if p.jti is not None}
-        subjects = {p.subject for p in probes if p.subject is not None}
+    def _fetch(self, probes: Sequence[_Probe], now: float) -> Flow[_Request, Found]:
+        jtis = frozenset(p.jti for p in probes if p.jti is not None)
+        subjects = frozenset(p.subject for p in probes if p.subject is not None)
         if not jtis and not subjects:
             return Found(set(), {})
-        found = self._store.lookup(jtis, subjects)
+        found: Found = yield _Lookup(jtis, subjects)
         for jti in jtis:
             self._cache.put(_jti_key(jti), now, jti in found.revoked_jtis)
         for subject in subjects:
             self._cache.put(_subject_key(subject), now, found.watermarks.get(subject))
         return found
+
+
+def _jti_and_exp(claims: Mapping[str, Any]) -> tuple[str, float]:
+    jti, exp = claims.get("jti"), claims.get("exp")
+    if not isinstance(jti, str):
+        raise ConfigurationError("only a token with a string jti can be revoked by jti")
+    return jti, _seconds("exp", exp)
 
 
 def _keys(probe: _Probe) -> list[bytes]:

@@ -114,10 +114,13 @@ def _redis_backend(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
         parts: list[bytes] = []
         for key in client.scan_iter():
             parts += [key, client.dump(key) or b""]
-            if client.type(key) == b"hash":
+            kind = client.type(key)
+            if kind == b"hash":
                 parts += [b for pair in client.hgetall(key).items() for b in pair]
-            else:
+            elif kind == b"set":
                 parts += list(client.smembers(key))
+            else:  # the layout's version marker, keyturn:schema
+                parts.append(client.get(key) or b"")
         return b"\n".join(parts)
 
     return Backend(

@@ -85,9 +85,9 @@ def test_a_sqlite_file_written_by_the_separate_stores_opens_with_the_backend(
 def test_postgres_backend_shares_one_pool(postgres_dsn: str) -> None:
     with kt.open_backend(postgres_dsn) as backend:
         assert backend.scheme == "postgresql"
-        assert backend.tokens._pool is backend.revocations._pool  # type: ignore[attr-defined]
+        assert backend.tokens._db.pool is backend.revocations._db.pool  # type: ignore[attr-defined]
         exercise(backend)
-        pool = backend.tokens._pool  # type: ignore[attr-defined]
+        pool = backend.tokens._db.pool  # type: ignore[attr-defined]
     assert pool.closed
 
 
@@ -95,5 +95,5 @@ def test_postgres_backend_shares_one_pool(postgres_dsn: str) -> None:
 def test_redis_backend_shares_one_client(redis_url: str) -> None:
     with kt.open_backend(redis_url) as backend:
         assert backend.scheme == "redis"
-        assert backend.tokens._client is backend.revocations._client  # type: ignore[attr-defined]
+        assert backend.tokens._db.client is backend.revocations._db.client  # type: ignore[attr-defined]
         exercise(backend)

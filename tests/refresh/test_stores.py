@@ -1,8 +1,8 @@
-"""Store set-up: schema on first use and versioned, driver extras, configuration, repr."""
+"""Store set-up: driver extras, configuration, repr, the protocols (the schema and its version:
+test_stores_schema.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -10,52 +10,7 @@ from typing import Any
 import pytest
 
 import keyturn as kt
-from keyturn.refresh.store import SCHEMA_VERSION, AsyncStore, Store
-
-
-def _bump_sqlite(path: Path) -> None:
-    with sqlite3.connect(path) as connection:
-        connection.execute("UPDATE keyturn_schema SET version = ?", (SCHEMA_VERSION + 1,))
-    connection.close()
-
-
-def test_sqlite_schema_is_created_on_first_use_and_versioned(tmp_path: Path, issuer: kt.Issuer):
-    path = tmp_path / "k.db"
-    service = kt.TokenService(issuer, kt.SQLiteStore(path))
-    assert not path.exists()
-    service.issue_pair("user-1", "laptop")
-    service.close()
-    with sqlite3.connect(path) as connection:
-        assert connection.execute("SELECT version FROM keyturn_schema").fetchall() == [(1,)]
-        assert connection.execute("PRAGMA journal_mode").fetchone() == ("wal",)
-    connection.close()
-
-    _bump_sqlite(path)
-    newer = kt.TokenService(issuer, kt.SQLiteStore(path))
-    with pytest.raises(kt.StoreError, match="version 2") as refused:
-        newer.sessions("user-1")
-    assert refused.value.code == "store_unavailable"
-
-
-@pytest.mark.postgres
-def test_postgres_schema_is_created_on_first_use_and_versioned(
-    issuer: kt.Issuer, postgres_dsn: str
-):
-    import psycopg
-
-    dsn = postgres_dsn
-    service = kt.TokenService(issuer, kt.PostgresStore(dsn, pool_size=1))
-    service.issue_pair("user-1", "laptop")
-    service.close()
-    with psycopg.connect(dsn, autocommit=True) as connection:
-        assert connection.execute("SELECT version FROM keyturn_schema").fetchall() == [(1,)]
-        connection.execute("UPDATE keyturn_schema SET version = %s", (SCHEMA_VERSION + 1,))
-
-    newer = kt.TokenService(issuer, kt.PostgresStore(dsn, pool_size=1))
-    with pytest.raises(kt.StoreError, match="version 2") as refused:
-        newer.sessions("user-1")
-    assert refused.value.code == "store_unavailable"
-    newer.close()
+from keyturn.refresh.store import AsyncStore, Store
 
 
 @pytest.mark.parametrize(
@@ -128,22 +83,6 @@ def test_stores_follow_the_protocols(tmp_path: Path, redis_url: str):
     assert isinstance(kt.SQLiteStore(tmp_path / "k.db"), Store)
     assert isinstance(kt.RedisStore(redis_url), Store)
     assert isinstance(kt.AsyncRedisStore(redis_url), AsyncStore)
-
-
-def test_documented_ddl_is_the_ddl_in_use():
-    import re
-
-    from keyturn.stores._sql import tokens as _sql
-
-    docs = Path(__file__).parents[2] / "docs" / "stores.md"
-    block = re.search(r"## SQL schema.*?```sql\n(.*?)```", docs.read_text(), re.S)
-    assert block is not None
-    documented = [" ".join(s.split()) for s in block.group(1).split(";") if s.strip()]
-    in_use = [" ".join(s.split()) for s in _sql.ddl(real="DOUBLE PRECISION", blob="BYTEA")]
-    assert documented == [
-        *in_use,
-        f"INSERT INTO keyturn_schema (version) VALUES ({SCHEMA_VERSION})",
-    ]
 
 
 @pytest.mark.redis

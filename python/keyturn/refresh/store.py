@@ -10,10 +10,7 @@ from typing import Protocol, runtime_checkable
 
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 
-__all__ = ["SCHEMA_VERSION", "AsyncStore", "Store"]
-
-#: The version of the documented layout (docs/stores.md); stores refuse a newer one.
-SCHEMA_VERSION = 1
+__all__ = ["AsyncStore", "Store"]
 
 
 @runtime_checkable

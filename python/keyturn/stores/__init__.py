@@ -88,27 +88,20 @@ def _sqlite(path: str) -> Backend:
 
 
 def _postgres(url: str, timeout: float) -> Backend:
-    from keyturn.stores.postgres import PostgresRevocationStore
-    from keyturn.stores.postgres.tokens import PostgresStore, _drivers
+    from keyturn.stores.postgres import PostgresRevocationStore, PostgresStore
+    from keyturn.stores.postgres._pool import drivers, pool_options
 
-    _, pool_module = _drivers()
-    pool: Any = pool_module.ConnectionPool(
-        url,
-        open=True,
-        min_size=1,
-        max_size=10,
-        timeout=timeout,
-        kwargs={"connect_timeout": max(1, round(timeout)), "autocommit": True},
-    )
+    _, pool_module = drivers()
+    pool: Any = pool_module.ConnectionPool(url, open=True, **pool_options(10, timeout))
     tokens = PostgresStore(pool=pool, timeout=timeout)
     return Backend("postgresql", tokens, PostgresRevocationStore(pool=pool), pool.close)
 
 
 def _redis(url: str, timeout: float) -> Backend:
-    from keyturn.stores.redis import RedisRevocationStore
-    from keyturn.stores.redis.tokens import RedisStore, _driver
+    from keyturn.stores.redis import RedisRevocationStore, RedisStore
+    from keyturn.stores.redis._client import driver
 
-    client: Any = _driver().Redis.from_url(
+    client: Any = driver().Redis.from_url(
         url, socket_timeout=timeout, socket_connect_timeout=timeout
     )
     tokens = RedisStore(client=client, timeout=timeout)

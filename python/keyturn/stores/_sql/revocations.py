@@ -1,4 +1,5 @@
-"""The SQL shared by the SQLite and PostgreSQL revocation stores (``%s`` placeholders).
+"""The SQL shared by the SQLite and PostgreSQL revocation stores, as sans-IO flows (``%s``
+placeholders; see ``tokens`` for the idiom).
 
 Two tables beside the refresh tables: hashed jtis kept until their token's expiry, and hashed
 subjects with their watermark. Upserts keep the later value, so concurrent writers never lower a
@@ -10,13 +11,18 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-__all__ = ["ddl", "found", "lookup_statements", "purge_statements", "raise_watermark", "revoke_jti"]
+from keyturn._drive import Flow
+from keyturn.revocation import Found
+from keyturn.stores._sql.statement import Dialect, Stmt
+
+__all__ = ["ddl", "lookup", "purge", "raise_watermark", "revoke_jti"]
 
 #: Hashes per IN list: far below SQLite's variable limit.
 CHUNK = 500
 
 
 def ddl(real: str, blob: str) -> list[str]:
+    """The revocation tables (``schema.CONCERNS``)."""
     return [
         f"""CREATE TABLE IF NOT EXISTS keyturn_revoked_jtis (
             jti_hash {blob} PRIMARY KEY,
@@ -32,64 +38,68 @@ def ddl(real: str, blob: str) -> list[str]:
     ]
 
 
-def revoke_jti(greatest: str) -> str:
-    """``greatest`` is the dialect's two-argument maximum (``MAX`` / ``GREATEST``)."""
-    return f"""INSERT INTO keyturn_revoked_jtis (jti_hash, keep_until) VALUES (%s, %s)
+def revoke_jti(dialect: Dialect, jti_hash: bytes, keep_until: float) -> Flow[Stmt, None]:
+    greatest = dialect.greatest
+    sql = f"""INSERT INTO keyturn_revoked_jtis (jti_hash, keep_until) VALUES (%s, %s)
         ON CONFLICT (jti_hash) DO UPDATE
         SET keep_until = {greatest}(keyturn_revoked_jtis.keep_until, excluded.keep_until)"""  # noqa: S608
+    yield Stmt(sql, (jti_hash, keep_until))
 
 
-def raise_watermark(greatest: str) -> str:
-    return f"""INSERT INTO keyturn_revoked_subjects (subject_hash, issued_before, keep_until)
+def raise_watermark(
+    dialect: Dialect, subject_hash: bytes, issued_before: float, keep_until: float
+) -> Flow[Stmt, None]:
+    greatest = dialect.greatest
+    sql = f"""INSERT INTO keyturn_revoked_subjects (subject_hash, issued_before, keep_until)
         VALUES (%s, %s, %s)
         ON CONFLICT (subject_hash) DO UPDATE
         SET issued_before = {greatest}(keyturn_revoked_subjects.issued_before,
                                        excluded.issued_before),
             keep_until = {greatest}(keyturn_revoked_subjects.keep_until,
                                     excluded.keep_until)"""  # noqa: S608
+    yield Stmt(sql, (subject_hash, issued_before, keep_until))
 
 
-def _in_list(count: int) -> str:
-    return ", ".join(["%s"] * count)
-
-
-def lookup_statements(
-    jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]
-) -> list[tuple[str, tuple[Any, ...]]]:
-    """SELECTs whose rows are ``(b"j", hash, NULL)`` or ``(b"s", hash, issued_before)``.
+def lookup(jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]) -> Flow[Stmt, Found]:
+    """Which jtis are revoked and the subjects' watermarks: one SELECT per table and chunk.
 
     Only placeholders are formatted into the SQL, never a value.
     """
-    statements = []
-    for table, column, value, hashes in (
-        ("keyturn_revoked_jtis", "jti_hash", "NULL", sorted(jti_hashes)),
-        ("keyturn_revoked_subjects", "subject_hash", "issued_before", sorted(subject_hashes)),
-    ):
-        kind = "'j'" if column == "jti_hash" else "'s'"
-        for start in range(0, len(hashes), CHUNK):
-            chunk = tuple(hashes[start : start + CHUNK])
-            sql = (
-                f"SELECT {kind}, {column}, {value} FROM {table}"  # noqa: S608
-                f" WHERE {column} IN ({_in_list(len(chunk))})"
-            )
-            statements.append((sql, chunk))
-    return statements
-
-
-def purge_statements() -> list[str]:
-    return [
-        "DELETE FROM keyturn_revoked_jtis WHERE keep_until <= %s",
-        "DELETE FROM keyturn_revoked_subjects WHERE keep_until <= %s",
-    ]
-
-
-def found(rows: Collection[tuple[Any, ...]]) -> tuple[set[bytes], dict[bytes, float]]:
-    """The lookup rows as (revoked jti hashes, subject watermarks)."""
     jtis: set[bytes] = set()
+    for chunk in _chunks(jti_hashes):
+        rows = yield Stmt(
+            f"SELECT jti_hash FROM keyturn_revoked_jtis WHERE jti_hash IN ({_in_list(chunk)})",  # noqa: S608
+            chunk,
+            "rows",
+        )
+        jtis.update(bytes(row[0]) for row in rows)
     watermarks: dict[bytes, float] = {}
-    for kind, digest, issued_before in rows:
-        if kind == "j":
-            jtis.add(bytes(digest))
-        else:
-            watermarks[bytes(digest)] = float(issued_before)
-    return jtis, watermarks
+    for chunk in _chunks(subject_hashes):
+        rows = yield Stmt(
+            "SELECT subject_hash, issued_before FROM keyturn_revoked_subjects"  # noqa: S608
+            f" WHERE subject_hash IN ({_in_list(chunk)})",
+            chunk,
+            "rows",
+        )
+        watermarks.update((bytes(digest), float(before)) for digest, before in rows)
+    return Found(jtis, watermarks)
+
+
+def purge(now: float) -> Flow[Stmt, int]:
+    """Delete entries kept until ``now`` or earlier (run as one transaction)."""
+    jtis: int = yield Stmt(
+        "DELETE FROM keyturn_revoked_jtis WHERE keep_until <= %s", (now,), "count"
+    )
+    subjects: int = yield Stmt(
+        "DELETE FROM keyturn_revoked_subjects WHERE keep_until <= %s", (now,), "count"
+    )
+    return jtis + subjects
+
+
+def _chunks(hashes: Collection[bytes]) -> list[tuple[bytes, ...]]:
+    ordered = sorted(hashes)
+    return [tuple(ordered[i : i + CHUNK]) for i in range(0, len(ordered), CHUNK)]
+
+
+def _in_list(chunk: tuple[Any, ...]) -> str:
+    return ", ".join(["%s"] * len(chunk))

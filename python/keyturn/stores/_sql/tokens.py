@@ -9,28 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, Literal, NamedTuple
+from typing import Any
 
-from keyturn.errors import StoreError
-from keyturn.refresh._drive import Flow
+from keyturn._drive import Flow
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
-from keyturn.refresh.store import SCHEMA_VERSION
+from keyturn.stores._sql.statement import Stmt
 
-__all__ = ["Stmt", "ddl"]
-
-Returns = Literal["rows", "count", "none"]
-
-
-class Stmt(NamedTuple):
-    sql: str
-    params: tuple[Any, ...] = ()
-    returns: Returns = "none"
+__all__ = ["ddl"]
 
 
 def ddl(real: str, blob: str) -> list[str]:
-    """The schema, for a dialect's float and bytes column types."""
+    """The refresh tables, for a dialect's float and bytes column types (``schema.CONCERNS``)."""
     return [
-        "CREATE TABLE IF NOT EXISTS keyturn_schema (version INTEGER NOT NULL)",
         f"""CREATE TABLE IF NOT EXISTS keyturn_families (
             family_id TEXT PRIMARY KEY,
             user_id TEXT NOT NULL,
@@ -107,23 +97,6 @@ PURGE_TOKENS = """DELETE FROM keyturn_refresh_tokens WHERE token_hash IN
     (SELECT token_hash FROM keyturn_refresh_tokens WHERE expires_at <= %s LIMIT %s)"""
 PURGE_FAMILIES = """DELETE FROM keyturn_families WHERE family_id IN
     (SELECT family_id FROM keyturn_families WHERE expires_at <= %s LIMIT %s)"""
-READ_VERSION = "SELECT version FROM keyturn_schema"
-WRITE_VERSION = "INSERT INTO keyturn_schema (version) VALUES (%s)"
-
-
-def ensure_schema(statements: Sequence[str]) -> Flow[Stmt, None]:
-    for statement in statements:
-        yield Stmt(statement)
-    rows = yield Stmt(READ_VERSION, returns="rows")
-    if not rows:
-        yield Stmt(WRITE_VERSION, (SCHEMA_VERSION,))
-        return
-    found = max(int(row[0]) for row in rows)
-    if found > SCHEMA_VERSION:
-        raise StoreError(
-            f"the keyturn schema in this database is version {found}; "
-            f"this keyturn understands up to {SCHEMA_VERSION}: upgrade keyturn"
-        )
 
 
 def create_family(family: FamilyRecord, token: TokenRecord) -> Flow[Stmt, None]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Collection
-from typing import ClassVar
 
 from keyturn.revocation import Found
 
@@ -14,8 +13,6 @@ __all__ = ["MemoryRevocationStore"]
 
 class MemoryRevocationStore:
     """Revocations in this process only (tests, single-process services)."""
-
-    blocking: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._jtis: dict[bytes, float] = {}

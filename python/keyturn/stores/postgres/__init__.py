@@ -1,7 +1,15 @@
 """The PostgreSQL backend (psycopg 3, imported only when a store is made): every store on one
 connection pool."""
 
-from keyturn.stores.postgres.revocations import PostgresRevocationStore
+from keyturn.stores.postgres.revocations import (
+    AsyncPostgresRevocationStore,
+    PostgresRevocationStore,
+)
 from keyturn.stores.postgres.tokens import AsyncPostgresStore, PostgresStore
 
-__all__ = ["AsyncPostgresStore", "PostgresRevocationStore", "PostgresStore"]
+__all__ = [
+    "AsyncPostgresRevocationStore",
+    "AsyncPostgresStore",
+    "PostgresRevocationStore",
+    "PostgresStore",
+]

@@ -1,40 +1,29 @@
-"""PostgresRevocationStore: revocations in PostgreSQL through a psycopg 3 connection pool.
+"""PostgresRevocationStore and AsyncPostgresRevocationStore: revocations in PostgreSQL through a
+psycopg 3 pool (the refresh store's too, through ``open_backend``).
 
-Writes are single upserts; the schema is created on first use under an advisory lock so many
-processes can start at once. The database may be the refresh store's.
+Each write is one upsert, atomic alone; the purge deletes from both tables in one transaction.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
 
-from keyturn._store_errors import postgres_address, server_failure
-from keyturn.errors import ConfigurationError
 from keyturn.revocation import Found
 from keyturn.stores._sql import revocations as _sql
-from keyturn.stores.postgres.tokens import dsn_unless_pool
+from keyturn.stores._sql.statement import POSTGRES
+from keyturn.stores.postgres._pool import AsyncPostgresPool, PostgresPool
 
 if TYPE_CHECKING:
-    import psycopg
     import psycopg_pool
 
-__all__ = ["PostgresRevocationStore"]
+__all__ = ["AsyncPostgresRevocationStore", "PostgresRevocationStore"]
 
-T = TypeVar("T")
-_DDL = _sql.ddl(real="DOUBLE PRECISION", blob="BYTEA")
-# Not the refresh store's lock key: the two schemas can be created at the same time.
-_SCHEMA_LOCK = "SELECT pg_advisory_xact_lock(%s)"
-_SCHEMA_LOCK_KEY = 0x6B657672
-_REVOKE_JTI = _sql.revoke_jti("GREATEST")
-_RAISE_WATERMARK = _sql.raise_watermark("GREATEST")
+_WHAT = "PostgreSQL revocation store"
 
 
 class PostgresRevocationStore:
     """Revocations in PostgreSQL, shared by every verifier of a service."""
-
-    blocking: ClassVar[bool] = True
 
     def __init__(
         self,
@@ -44,86 +33,61 @@ class PostgresRevocationStore:
         pool_size: int = 4,
         timeout: float = 5.0,
     ) -> None:
-        if pool_size < 1 or timeout <= 0:
-            raise ConfigurationError("pool_size must be >= 1 and timeout > 0")
-        try:
-            import psycopg
-            import psycopg_pool
-        except ImportError:
-            raise ConfigurationError(
-                "PostgresRevocationStore needs psycopg 3 and psycopg_pool: "
-                "pip install keyturn[postgres]"
-            ) from None
-        self._error: type[Exception] = psycopg.Error
-        # A pool of the caller's (one pool for every store of a backend) stays theirs to close.
-        self._owns_pool = pool is None
-        self._pool: psycopg_pool.ConnectionPool[Any] = pool or psycopg_pool.ConnectionPool(
-            dsn_unless_pool(dsn, pool),
-            open=True,
-            min_size=1,
-            max_size=pool_size,
-            timeout=timeout,
-            kwargs={"connect_timeout": max(1, round(timeout)), "autocommit": True},
-        )
-        self._schema_lock = threading.Lock()
-        self._schema_ready = False
+        self._db = PostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
 
     def __repr__(self) -> str:
-        # The DSN may hold a password: never shown.
-        return "PostgresRevocationStore(<dsn hidden>)"
+        return "PostgresRevocationStore(<dsn hidden>)"  # the DSN may hold a password
 
     def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
-        self._run(lambda cur: cur.execute(_REVOKE_JTI, (jti_hash, keep_until)))
+        self._db.run(_sql.revoke_jti(POSTGRES, jti_hash, keep_until), transaction=False)
 
     def raise_watermark(self, subject_hash: bytes, issued_before: float, keep_until: float) -> None:
-        params = (subject_hash, issued_before, keep_until)
-        self._run(lambda cur: cur.execute(_RAISE_WATERMARK, params))
+        flow = _sql.raise_watermark(POSTGRES, subject_hash, issued_before, keep_until)
+        self._db.run(flow, transaction=False)
 
     def lookup(self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]) -> Found:
-        def read(cursor: psycopg.Cursor[Any]) -> Found:
-            rows: list[tuple[Any, ...]] = []
-            for sql, params in _sql.lookup_statements(jti_hashes, subject_hashes):
-                cursor.execute(sql, params)
-                rows += cursor.fetchall()
-            return Found(*_sql.found(rows))
-
-        return self._run(read)
+        return self._db.run(_sql.lookup(jti_hashes, subject_hashes), transaction=False)
 
     def purge(self, now: float) -> int:
-        def delete(cursor: psycopg.Cursor[Any]) -> int:
-            deleted = 0
-            for sql in _sql.purge_statements():
-                cursor.execute(sql, (now,))
-                deleted += cursor.rowcount
-            return deleted
-
-        return self._run(delete, transaction=True)
+        return self._db.run(_sql.purge(now))
 
     def close(self) -> None:
-        if self._owns_pool:
-            self._pool.close()
+        self._db.close()
 
-    def _run(
-        self, operation: Callable[[psycopg.Cursor[Any]], T], *, transaction: bool = False
-    ) -> T:
-        try:
-            if not self._schema_ready:
-                self._ensure_schema()
-            with self._pool.connection() as connection, connection.cursor() as cursor:
-                if not transaction:
-                    return operation(cursor)
-                with connection.transaction():
-                    return operation(cursor)
-        except self._error as exc:
-            where = postgres_address(self._pool.conninfo)
-            raise server_failure("PostgreSQL revocation store", where, exc) from exc
 
-    def _ensure_schema(self) -> None:
-        with self._schema_lock:
-            if self._schema_ready:
-                return
-            with self._pool.connection() as connection, connection.transaction():
-                connection.execute(_SCHEMA_LOCK, (_SCHEMA_LOCK_KEY,))
-                for statement in _DDL:
-                    connection.execute(statement)
-            self._schema_ready = True
+class AsyncPostgresRevocationStore:
+    """The same store for asyncio (``Revocations.acheck`` and the other ``a`` methods); the pool
+    opens on first use."""
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.AsyncConnectionPool[Any] | None = None,
+        pool_size: int = 4,
+        timeout: float = 5.0,
+    ) -> None:
+        self._db = AsyncPostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
+
+    def __repr__(self) -> str:
+        return "AsyncPostgresRevocationStore(<dsn hidden>)"  # the DSN may hold a password
+
+    async def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
+        await self._db.run(_sql.revoke_jti(POSTGRES, jti_hash, keep_until), transaction=False)
+
+    async def raise_watermark(
+        self, subject_hash: bytes, issued_before: float, keep_until: float
+    ) -> None:
+        flow = _sql.raise_watermark(POSTGRES, subject_hash, issued_before, keep_until)
+        await self._db.run(flow, transaction=False)
+
+    async def lookup(
+        self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]
+    ) -> Found:
+        return await self._db.run(_sql.lookup(jti_hashes, subject_hashes), transaction=False)
+
+    async def purge(self, now: float) -> int:
+        return await self._db.run(_sql.purge(now))
+
+    async def close(self) -> None:
+        await self._db.close()

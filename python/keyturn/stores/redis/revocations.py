@@ -1,25 +1,25 @@
-"""RedisRevocationStore: revocations in Redis (redis-py), each entry a key that expires by itself.
+"""RedisRevocationStore and AsyncRedisRevocationStore: revocations in Redis (redis-py), each
+entry a key that expires by itself.
 
 - ``keyturn:revoked:jti:<sha256 hex>``  the time it is kept until; expires then
 - ``keyturn:revoked:sub:<sha256 hex>``  the subject's watermark; expires with its retention
 
 A Lua script raises a value only if the new one is later, so concurrent writers never lower a
-watermark. Lookups are one pipelined round trip of GETs (works on Redis Cluster too).
+watermark. Lookups are one pipelined round trip of GETs (each a single key: Redis Cluster too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
-from typing import Any, ClassVar, TypeVar
+from collections.abc import Collection
+from typing import Any
 
-from keyturn._store_errors import redis_address, server_failure
-from keyturn.errors import ConfigurationError
+from keyturn._drive import Flow
 from keyturn.revocation import Found
-from keyturn.stores.redis.tokens import connect
+from keyturn.stores.redis._client import AsyncRedisClient, Batch, RedisClient, Request, Script
 
-__all__ = ["RedisRevocationStore"]
+__all__ = ["AsyncRedisRevocationStore", "RedisRevocationStore"]
 
-T = TypeVar("T")
+_WHAT = "Redis revocation store"
 # KEYS[1]; ARGV[1] the value, ARGV[2] the expiry in Unix milliseconds.
 _RAISE = """
 local current = redis.call('GET', KEYS[1])
@@ -37,69 +37,77 @@ def subject_key(subject_hash: bytes) -> str:
     return f"keyturn:revoked:sub:{subject_hash.hex()}"
 
 
-class RedisRevocationStore:
-    """Revocations in Redis, shared by every verifier of a service."""
+def _raise(key: str, value: float, keep_until: float) -> Flow[Request, None]:
+    yield Script(_RAISE, (key,), (repr(value), int(keep_until * 1000)))
 
-    blocking: ClassVar[bool] = True
+
+def _lookup(
+    jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]
+) -> Flow[Request, Found]:
+    jtis, subjects = sorted(jti_hashes), sorted(subject_hashes)
+    keys = [*map(jti_key, jtis), *map(subject_key, subjects)]
+    if not keys:
+        return Found(set(), {})
+    values = yield Batch(tuple(("GET", key) for key in keys), atomic=False)
+    jti_values, subject_values = values[: len(jtis)], values[len(jtis) :]
+    return Found(
+        {j for j, value in zip(jtis, jti_values, strict=True) if value is not None},
+        {s: float(v) for s, v in zip(subjects, subject_values, strict=True) if v is not None},
+    )
+
+
+class RedisRevocationStore:
+    """Revocations in Redis (standalone or Cluster), shared by every verifier of a service."""
 
     def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
-        try:
-            import redis
-        except ImportError:
-            raise ConfigurationError(
-                "RedisRevocationStore needs redis-py: pip install keyturn[redis]"
-            ) from None
-        self._error: type[Exception] = redis.RedisError
-        # A URL, or the caller's client (a RedisCluster too: every write is one key).
-        self._owns_client = client is None
-        self._client = connect(redis.Redis, url, client, timeout)
-        self._raise = self._client.register_script(_RAISE)
+        self._db = RedisClient(_WHAT, url, client, timeout)
 
     def __repr__(self) -> str:
-        # The URL may hold a password: never shown.
-        return "RedisRevocationStore(<url hidden>)"
+        return "RedisRevocationStore(<url hidden>)"  # the URL may hold a password
 
     def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
-        self._set(jti_key(jti_hash), keep_until, keep_until)
+        self._db.run(_raise(jti_key(jti_hash), keep_until, keep_until))
 
     def raise_watermark(self, subject_hash: bytes, issued_before: float, keep_until: float) -> None:
-        self._set(subject_key(subject_hash), issued_before, keep_until)
+        self._db.run(_raise(subject_key(subject_hash), issued_before, keep_until))
 
     def lookup(self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]) -> Found:
-        jtis, subjects = sorted(jti_hashes), sorted(subject_hashes)
-
-        def read() -> list[Any]:
-            pipe = self._client.pipeline(transaction=False)
-            for key in [*map(jti_key, jtis), *map(subject_key, subjects)]:
-                pipe.get(key)
-            return list(pipe.execute())
-
-        values = self._run(read)
-        jti_values, subject_values = values[: len(jtis)], values[len(jtis) :]
-        return Found(
-            {j for j, value in zip(jtis, jti_values, strict=True) if value is not None},
-            {
-                s: float(value)
-                for s, value in zip(subjects, subject_values, strict=True)
-                if value is not None
-            },
-        )
+        return self._db.run(_lookup(jti_hashes, subject_hashes))
 
     def purge(self, now: float) -> int:
         """Keys expire by themselves: nothing to delete."""
         return 0
 
     def close(self) -> None:
-        if self._owns_client:  # a caller's client stays the caller's to close
-            self._client.close()
+        self._db.close()
 
-    def _set(self, key: str, value: float, keep_until: float) -> None:
-        args = (repr(value), int(keep_until * 1000))
-        self._run(lambda: self._raise(keys=(key,), args=args))
 
-    def _run(self, operation: Callable[[], T]) -> T:
-        try:
-            return operation()
-        except self._error as exc:
-            where = redis_address(self._client)
-            raise server_failure("Redis revocation store", where, exc) from exc
+class AsyncRedisRevocationStore:
+    """The same store for asyncio (``redis.asyncio``; ``Revocations.acheck`` and the other ``a``
+    methods)."""
+
+    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
+        self._db = AsyncRedisClient(_WHAT, url, client, timeout)
+
+    def __repr__(self) -> str:
+        return "AsyncRedisRevocationStore(<url hidden>)"  # the URL may hold a password
+
+    async def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
+        await self._db.run(_raise(jti_key(jti_hash), keep_until, keep_until))
+
+    async def raise_watermark(
+        self, subject_hash: bytes, issued_before: float, keep_until: float
+    ) -> None:
+        await self._db.run(_raise(subject_key(subject_hash), issued_before, keep_until))
+
+    async def lookup(
+        self, jti_hashes: Collection[bytes], subject_hashes: Collection[bytes]
+    ) -> Found:
+        return await self._db.run(_lookup(jti_hashes, subject_hashes))
+
+    async def purge(self, now: float) -> int:
+        """Keys expire by themselves: nothing to delete."""
+        return 0
+
+    async def close(self) -> None:
+        await self._db.close()

@@ -18,20 +18,25 @@ three-master cluster.
 
 from __future__ import annotations
 
-import itertools
 import json
-from types import ModuleType
-from typing import Any, NamedTuple, TypeVar
+from typing import Any
 
+from keyturn._drive import Flow
 from keyturn._limits import DAY
-from keyturn._store_errors import redis_address, server_failure
-from keyturn.errors import ConfigurationError, StoreError
-from keyturn.refresh._drive import Flow, adrive, drive
+from keyturn.errors import ConfigurationError
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
+from keyturn.stores.redis._client import (
+    AsyncRedisClient,
+    Batch,
+    RedisClient,
+    Request,
+    Script,
+    UserKeys,
+)
 
 __all__ = ["AsyncRedisStore", "RedisStore"]
 
-T = TypeVar("T")
+_WHAT = "Redis store"
 
 # Applies a planned rotation if the expected head is still the family's unused, unexpired head
 # and the family is not revoked. Returns 1 when applied (also when this very rotation was already
@@ -62,29 +67,6 @@ if ARGV[2] ~= '' and redis.call('HGET', KEYS[1], 'user_id') ~= ARGV[2] then retu
 if ARGV[3] ~= '' and redis.call('HGET', KEYS[1], 'device_id') ~= ARGV[3] then return 0 end
 return redis.call('HSETNX', KEYS[1], 'revoked_at', ARGV[1])
 """
-_SCRIPTS = {"rotate": _ROTATE, "revoke": _REVOKE}
-
-
-class Script(NamedTuple):
-    name: str
-    keys: tuple[str, ...]
-    args: tuple[Any, ...]
-
-
-class Batch(NamedTuple):
-    commands: tuple[tuple[Any, ...], ...]
-    atomic: bool
-
-
-class UserKeys(NamedTuple):
-    """The next page of at most ``limit`` user-index keys, and whether the scan is complete. The
-    store keeps the scan between calls (on a cluster it walks every master in turn)."""
-
-    limit: int
-
-
-Request = Script | Batch | UserKeys
-USER_PATTERN = "keyturn:user:*"
 
 
 def family_key(family_id: str) -> str:
@@ -154,18 +136,18 @@ class _Layout:
             repr(new.expires_at),
             self._expire_ms(new.expires_at),
         )
-        applied = yield Script("rotate", keys, args)
+        applied = yield Script(_ROTATE, keys, args)
         return bool(applied)
 
     def revoke_family(self, family_id: str, now: float) -> Flow[Request, None]:
-        yield Script("revoke", (family_key(family_id),), (repr(now), "", ""))
+        yield Script(_REVOKE, (family_key(family_id),), (repr(now), "", ""))
 
     def revoke_user(self, user_id: str, device_id: str | None, now: float) -> Flow[Request, int]:
         (members,) = yield Batch((("SMEMBERS", user_key(user_id)),), atomic=False)
         revoked = 0
         for family_id in sorted(m.decode() for m in members):
             args = (repr(now), user_id, device_id or "")
-            revoked += int((yield Script("revoke", (family_key(family_id),), args)))
+            revoked += int((yield Script(_REVOKE, (family_key(family_id),), args)))
         return revoked
 
     def list_families(self, user_id: str) -> Flow[Request, list[FamilyRecord]]:
@@ -200,7 +182,19 @@ class _Layout:
         return int(count)
 
 
-class _RedisBase:
+class _RedisTokens:
+    def __init__(self, retention: float) -> None:
+        if isinstance(retention, bool) or not isinstance(retention, (int, float)) or retention < 0:
+            raise ConfigurationError("retention must be >= 0 seconds")
+        self._layout = _Layout(float(retention))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(<url hidden>)"  # the URL may hold a password
+
+
+class RedisStore(_RedisTokens):
+    """Refresh tokens in Redis (standalone or Cluster)."""
+
     def __init__(
         self,
         url: str | None = None,
@@ -209,159 +203,71 @@ class _RedisBase:
         timeout: float = 5.0,
         retention: float = DAY,
     ) -> None:
-        if retention < 0:
-            raise ConfigurationError("retention must be >= 0 seconds")
-        self._layout = _Layout(retention)
-        self._user_scan: Any = None  # the scan_iter in progress, kept between purge batches
-        self._redis = _driver()
-        self._owns_client = client is None
-        self._client = connect(self._client_type(self._redis), url, client, timeout)
-        self._where = redis_address(self._client)
-        self._scripts = {n: self._client.register_script(s) for n, s in _SCRIPTS.items()}
-
-    @staticmethod
-    def _client_type(redis: ModuleType) -> Any:
-        """The redis-py client class this store drives (blocking or asyncio)."""
-        raise NotImplementedError
-
-    def __repr__(self) -> str:
-        # The URL may hold a password: never shown.
-        return f"{type(self).__name__}(<url hidden>)"
-
-    def _failure(self, exc: BaseException) -> StoreError:
-        return server_failure("Redis store", self._where, exc)
-
-
-class RedisStore(_RedisBase):
-    """Refresh tokens in Redis (standalone or Cluster)."""
-
-    @staticmethod
-    def _client_type(redis: ModuleType) -> Any:
-        return redis.Redis
+        super().__init__(retention)
+        self._db = RedisClient(_WHAT, url, client, timeout)
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
-        self._run(self._layout.create_family(family, token))
+        self._db.run(self._layout.create_family(family, token))
 
     def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
-        return self._run(self._layout.load(token_hash, family_id))
+        return self._db.run(self._layout.load(token_hash, family_id))
 
     def commit_rotation(self, rotation: Rotation) -> bool:
-        return self._run(self._layout.commit_rotation(rotation))
+        return self._db.run(self._layout.commit_rotation(rotation))
 
     def revoke_family(self, family_id: str, now: float) -> None:
-        self._run(self._layout.revoke_family(family_id, now))
+        self._db.run(self._layout.revoke_family(family_id, now))
 
     def revoke_user(self, user_id: str, device_id: str | None, now: float) -> int:
-        return self._run(self._layout.revoke_user(user_id, device_id, now))
+        return self._db.run(self._layout.revoke_user(user_id, device_id, now))
 
     def list_families(self, user_id: str) -> list[FamilyRecord]:
-        return self._run(self._layout.list_families(user_id))
+        return self._db.run(self._layout.list_families(user_id))
 
     def purge_batch(self, now: float, limit: int) -> int:
-        return self._run(self._layout.purge_batch(now, limit))
+        return self._db.run(self._layout.purge_batch(now, limit))
 
     def close(self) -> None:
-        if self._owns_client:  # a caller's client stays the caller's to close
-            self._client.close()
-
-    def _run(self, flow: Flow[Request, T]) -> T:
-        try:
-            return drive(flow, self._perform)
-        except self._redis.RedisError as exc:
-            raise self._failure(exc) from exc
-
-    def _perform(self, request: Request) -> Any:
-        if isinstance(request, Script):
-            return self._scripts[request.name](keys=request.keys, args=request.args)
-        if isinstance(request, UserKeys):
-            if self._user_scan is None:
-                self._user_scan = self._client.scan_iter(match=USER_PATTERN, count=request.limit)
-            page = list(itertools.islice(self._user_scan, request.limit))
-            done = len(page) < request.limit
-            if done:
-                self._user_scan = None
-            return page, done
-        pipe = self._client.pipeline(transaction=request.atomic)
-        for command in request.commands:
-            pipe.execute_command(*command)
-        return pipe.execute()
+        self._db.close()
 
 
-class AsyncRedisStore(_RedisBase):
+class AsyncRedisStore(_RedisTokens):
     """The same store for asyncio (``AsyncTokenService``)."""
 
-    @staticmethod
-    def _client_type(redis: ModuleType) -> Any:
-        return redis.asyncio.Redis
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        client: Any = None,
+        timeout: float = 5.0,
+        retention: float = DAY,
+    ) -> None:
+        super().__init__(retention)
+        self._db = AsyncRedisClient(_WHAT, url, client, timeout)
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
-        await self._run(self._layout.create_family(family, token))
+        await self._db.run(self._layout.create_family(family, token))
 
     async def load(self, token_hash: bytes, family_id: str) -> Snapshot | None:
-        return await self._run(self._layout.load(token_hash, family_id))
+        return await self._db.run(self._layout.load(token_hash, family_id))
 
     async def commit_rotation(self, rotation: Rotation) -> bool:
-        return await self._run(self._layout.commit_rotation(rotation))
+        return await self._db.run(self._layout.commit_rotation(rotation))
 
     async def revoke_family(self, family_id: str, now: float) -> None:
-        await self._run(self._layout.revoke_family(family_id, now))
+        await self._db.run(self._layout.revoke_family(family_id, now))
 
     async def revoke_user(self, user_id: str, device_id: str | None, now: float) -> int:
-        return await self._run(self._layout.revoke_user(user_id, device_id, now))
+        return await self._db.run(self._layout.revoke_user(user_id, device_id, now))
 
     async def list_families(self, user_id: str) -> list[FamilyRecord]:
-        return await self._run(self._layout.list_families(user_id))
+        return await self._db.run(self._layout.list_families(user_id))
 
     async def purge_batch(self, now: float, limit: int) -> int:
-        return await self._run(self._layout.purge_batch(now, limit))
+        return await self._db.run(self._layout.purge_batch(now, limit))
 
     async def close(self) -> None:
-        if self._owns_client:  # a caller's client stays the caller's to close
-            await self._client.aclose()
-
-    async def _run(self, flow: Flow[Request, T]) -> T:
-        try:
-            return await adrive(flow, self._perform)
-        except self._redis.RedisError as exc:
-            raise self._failure(exc) from exc
-
-    async def _perform(self, request: Request) -> Any:
-        if isinstance(request, Script):
-            return await self._scripts[request.name](keys=request.keys, args=request.args)
-        if isinstance(request, UserKeys):
-            if self._user_scan is None:
-                self._user_scan = self._client.scan_iter(match=USER_PATTERN, count=request.limit)
-            page = []
-            async for key in self._user_scan:
-                page.append(key)
-                if len(page) == request.limit:
-                    return page, False
-            self._user_scan = None
-            return page, True
-        async with self._client.pipeline(transaction=request.atomic) as pipe:
-            for command in request.commands:
-                pipe.execute_command(*command)
-            return await pipe.execute()
-
-
-def connect(factory: Any, url: str | None, client: Any, timeout: float) -> Any:
-    """The client a store talks through: the caller's own, or one made from ``url``."""
-    if (url is None) == (client is None):
-        raise ConfigurationError("give a Redis URL or an existing client (one of the two)")
-    if client is not None:
-        return client
-    return factory.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
-
-
-def _driver() -> ModuleType:
-    try:
-        import redis
-        import redis.asyncio
-    except ImportError:
-        raise ConfigurationError(
-            "the Redis stores need redis-py: pip install keyturn[redis]"
-        ) from None
-    return redis
+        await self._db.close()
 
 
 def _family_fields(family: FamilyRecord) -> list[str]:
