@@ -17,6 +17,7 @@ from __future__ import annotations
 import http.client
 import io
 import ipaddress
+import math
 import socket
 import ssl
 import time
@@ -26,7 +27,15 @@ from urllib.parse import SplitResult, urlsplit
 
 from keyturn.errors import ConfigurationError, JWKSError
 
-__all__ = ["Endpoint", "Response", "check_headers", "fetch", "published_endpoint"]
+__all__ = [
+    "Endpoint",
+    "Response",
+    "check_headers",
+    "check_max_bytes",
+    "fetch",
+    "published_endpoint",
+    "seconds",
+]
 
 _CHUNK = 64 * 1024
 _MAX_ETAG = 256
@@ -135,6 +144,25 @@ def check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
             raise ConfigurationError(f"header {name!r} is not ASCII")
         checked[name] = value
     return checked
+
+
+def seconds(name: str, value: float, *, inclusive: bool) -> float:
+    """A finite number of seconds, ``> 0`` (or ``>= 0`` when ``inclusive``)."""
+    ok = (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and (value >= 0 if inclusive else value > 0)
+    )
+    if not ok:
+        raise ConfigurationError(f"{name} must be a finite number {'>=' if inclusive else '>'} 0")
+    return float(value)
+
+
+def check_max_bytes(value: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise ConfigurationError("max_bytes must be a positive int")
+    return value
 
 
 def freshness(message: http.client.HTTPMessage) -> float | None:

@@ -19,7 +19,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from keyturn._jwks_http import Endpoint, check_headers, fetch, published_endpoint
+from keyturn._jwks_http import (
+    Endpoint,
+    check_headers,
+    check_max_bytes,
+    fetch,
+    published_endpoint,
+    seconds,
+)
 from keyturn._jwks_parse import parse_json_object, shown
 from keyturn._limits import MAX_FETCHED_BYTES
 from keyturn.errors import ConfigurationError, JWKSError
@@ -144,13 +151,16 @@ def discover(
     ssl_context: ssl.SSLContext | None = None,
 ) -> ProviderMetadata:
     """Fetch and check ``issuer``'s discovery document (``JWKSError`` says what is wrong with it;
-    ``ConfigurationError``, before any request, what is wrong with ``issuer``)."""
+    ``ConfigurationError``, before any request, what is wrong with ``issuer`` or an option)."""
     endpoint = Endpoint.parse(discovery_url(issuer), what="issuer URL")
+    checked_headers = check_headers(headers)
+    timeout = seconds("timeout", timeout, inclusive=False)
+    max_bytes = check_max_bytes(max_bytes)
     context = ssl_context if ssl_context is not None else ssl.create_default_context()
     try:
         response = fetch(
             endpoint,
-            headers=check_headers(headers),
+            headers=checked_headers,
             etag=None,
             timeout=timeout,
             max_bytes=max_bytes,

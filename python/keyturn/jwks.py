@@ -64,7 +64,15 @@ from typing import Any
 
 from keyturn._core import VerifyingKey
 from keyturn._flight import Flight as _Flight
-from keyturn._jwks_http import Endpoint, Response, check_headers, fetch, published_endpoint
+from keyturn._jwks_http import (
+    Endpoint,
+    Response,
+    check_headers,
+    check_max_bytes,
+    fetch,
+    published_endpoint,
+    seconds,
+)
 from keyturn._jwks_parse import DEFAULT_MIN_RSA_BITS, parse_json_object, parse_jwks, shown
 from keyturn._limits import DAY, MAX_FETCHED_BYTES, MAX_MAX_AGE, MIN_MAX_AGE
 from keyturn.discovery import discovery_url
@@ -90,19 +98,6 @@ def _after_fork_in_child() -> None:
 
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
-def _number(name: str, value: float, *, minimum: float, inclusive: bool) -> float:
-    ok = (
-        isinstance(value, (int, float))
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and (value >= minimum if inclusive else value > minimum)
-    )
-    if not ok:
-        bound = ">=" if inclusive else ">"
-        raise ConfigurationError(f"{name} must be a finite number {bound} {minimum:g}")
-    return float(value)
 
 
 def _min_rsa_bits(value: int) -> int:
@@ -144,13 +139,11 @@ class RemoteJWKS:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._endpoint = Endpoint.parse(url)
-        self._ttl = _number("ttl", ttl, minimum=0, inclusive=False)
-        self._cooldown = _number("cooldown", cooldown, minimum=0, inclusive=True)
-        self._timeout = _number("timeout", timeout, minimum=0, inclusive=False)
-        self._stale_for = _number("stale_for", stale_for, minimum=0, inclusive=True)
-        if not isinstance(max_bytes, int) or isinstance(max_bytes, bool) or max_bytes <= 0:
-            raise ConfigurationError("max_bytes must be a positive int")
-        self._max_bytes = max_bytes
+        self._ttl = seconds("ttl", ttl, inclusive=False)
+        self._cooldown = seconds("cooldown", cooldown, inclusive=True)
+        self._timeout = seconds("timeout", timeout, inclusive=False)
+        self._stale_for = seconds("stale_for", stale_for, inclusive=True)
+        self._max_bytes = check_max_bytes(max_bytes)
         self._min_rsa_bits = _min_rsa_bits(min_rsa_bits)
         self._headers = check_headers(headers)
         self._context = ssl_context if ssl_context is not None else ssl.create_default_context()

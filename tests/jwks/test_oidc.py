@@ -168,6 +168,25 @@ def test_discover_refuses_a_bad_issuer_before_any_request(issuer: object, match:
     assert info.value.code == "configuration_invalid"
 
 
+@pytest.mark.parametrize(
+    ("options", "match"),
+    [
+        ({"timeout": -1}, "timeout must be a finite number > 0"),
+        ({"timeout": float("nan")}, "timeout must be a finite number > 0"),
+        ({"max_bytes": 0}, "max_bytes must be a positive int"),
+        ({"headers": {"X-A": "a\r\nInjected: yes"}}, "forbidden character"),
+    ],
+)
+def test_discover_refuses_bad_options_before_any_request(
+    server: JWKSServer, options: dict[str, Any], match: str
+) -> None:
+    with pytest.raises(kt.ConfigurationError, match=match) as info:
+        discover(server.url(""), **options)
+    assert type(info.value) is kt.ConfigurationError
+    assert info.value.code == "configuration_invalid"
+    assert server.requests == []
+
+
 # --- the id_token rules --------------------------------------------------------------------------
 
 
