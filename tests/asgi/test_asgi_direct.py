@@ -164,11 +164,6 @@ def test_refresh_cookie_never_shows_up_in_repr() -> None:
     assert values[0].startswith("__Host-keyturn_refresh=kt_secret; Max-Age=0; Path=/; HttpOnly")
 
 
-def test_bearer_realm_must_be_quotable(verifier: keyturn.Verifier, echo: Any) -> None:
-    with pytest.raises(ValueError, match="realm"):
-        BearerAuth(echo, verifier, realm='a"b')
-
-
 @pytest.mark.parametrize(
     ("policy", "name", "path"),
     [
