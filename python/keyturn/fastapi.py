@@ -21,16 +21,17 @@ Needs FastAPI (``pip install 'keyturn[fastapi]'``); ``import keyturn`` never imp
 # and they name a scheme that is local to each Bearer.
 from typing import Annotated, Any
 
-from fastapi.security import HTTPBearer, SecurityScopes
-
 from fastapi import Depends, HTTPException, Request, Security
+from fastapi.security import APIKeyCookie, HTTPBearer, SecurityScopes
+
 from keyturn.asgi._http import Request as RawRequest
 from keyturn.asgi._http import logger
 from keyturn.asgi._scopes import challenge, check_realm, granted, scope_set, spelled
 from keyturn.asgi.bearer import AccessVerifier, bearer_token
-from keyturn.errors import JWKSError, StoreError, TokenError
+from keyturn.asgi.sessions import SessionCookie
+from keyturn.errors import ConfigurationError, JWKSError, StoreError, TokenError
 
-__all__ = ["Bearer"]
+__all__ = ["Bearer", "CurrentSession"]
 
 
 class Bearer:
@@ -101,3 +102,42 @@ class Bearer:
 
 def _refusal(status: int, body: dict[str, str], header: str) -> HTTPException:
     return HTTPException(status, body, headers={"WWW-Authenticate": header})
+
+
+class CurrentSession:
+    """The browser session that :class:`keyturn.asgi.SessionMiddleware` loaded, as a dependency
+    (``Depends(current_session)``), shown in OpenAPI as the cookie scheme ``scheme_name``.
+
+    The middleware has already refused a bad cookie (400/401); a request with no session cookie
+    reaches the dependency, which answers 401 ``{"detail": {"error": "invalid_request",
+    "error_description": "no session cookie"}}``. Using it without the middleware in front is a
+    ``ConfigurationError`` (an answer 500), never an anonymous pass.
+    """
+
+    def __init__(
+        self,
+        *,
+        cookie: SessionCookie | None = None,
+        scheme_name: str = "keyturnSession",
+        description: str | None = "A keyturn browser session (HttpOnly cookie)",
+    ) -> None:
+        name = (cookie or SessionCookie()).name
+        scheme = APIKeyCookie(
+            name=name, scheme_name=scheme_name, description=description, auto_error=False
+        )
+
+        async def session(request: Request, _shown: Annotated[Any, Depends(scheme)]) -> Any:
+            return _loaded_session(request)
+
+        #: The dependency itself: ``Depends(current.session)``.
+        self.session = session
+
+
+def _loaded_session(request: Request) -> Any:
+    state = request.scope.get("state", {})
+    if "session" not in state:
+        raise ConfigurationError("CurrentSession needs keyturn.asgi.SessionMiddleware in front")
+    if state["session"] is None:
+        body = {"error": "invalid_request", "error_description": "no session cookie"}
+        raise HTTPException(401, body)
+    return state["session"]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import hmac
 import secrets
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from keyturn.asgi._http import Request
+from keyturn.asgi._http import Request, Scope
 from keyturn.errors import ConfigurationError
 
 _HOST_PREFIX = "__Host-"
@@ -17,6 +18,18 @@ _HOST_PREFIX = "__Host-"
 
 def seconds_until(moment: float) -> int:
     return max(0, int(moment - time.time()))
+
+
+def check_cookie_name(name: str) -> None:
+    if not name or any(c in name for c in ' =;,"\t\r\n') or not name.isascii():
+        raise ConfigurationError(f"cookie name {name!r} is not a valid cookie name")
+
+
+class CsrfCookie(Protocol):
+    """A cookie policy with a readable double-submit CSRF cookie (refresh or session cookie)."""
+
+    @property
+    def csrf_name(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -38,8 +51,7 @@ class RefreshCookie:
 
     def __post_init__(self) -> None:
         for name in (self.name, self.csrf_name):
-            if not name or any(c in name for c in ' =;,"\t\r\n') or not name.isascii():
-                raise ConfigurationError(f"cookie name {name!r} is not a valid cookie name")
+            check_cookie_name(name)
         if not self.path.startswith("/") or any(c in self.path for c in ";\r\n"):
             raise ConfigurationError("cookie path must start with '/' and contain no ';'")
         if self.name.startswith(_HOST_PREFIX) and self.path != "/":
@@ -68,7 +80,7 @@ def cookie_headers(values: Iterable[str]) -> list[tuple[bytes, bytes]]:
 
 
 def same_origin(
-    request: Request, cookie: RefreshCookie, allowed_origins: frozenset[str] | None
+    request: Request, cookie: CsrfCookie, allowed_origins: frozenset[str] | None
 ) -> bool:
     """CSRF check for cookie-borne tokens: a matching double-submit token, else the browser's
     ``Sec-Fetch-Site``, else an allowed ``Origin`` (the request's own when none are configured).
@@ -83,3 +95,15 @@ def same_origin(
     origin = request.headers.get("origin")
     allowed = allowed_origins or {request.origin()}
     return origin is not None and origin in allowed
+
+
+def is_same_origin(
+    scope: Scope,
+    *,
+    csrf: CsrfCookie | None = None,
+    allowed_origins: Collection[str] | None = None,
+) -> bool:
+    """:func:`same_origin` for application code holding an ASGI scope: a sign-in form, say, which
+    must refuse a cross-site post (login CSRF) before any cookie exists."""
+    allowed = None if allowed_origins is None else frozenset(allowed_origins)
+    return same_origin(Request.of(scope), csrf or RefreshCookie(), allowed)
