@@ -14,11 +14,16 @@ from .conftest import MakeService
 
 
 class CountingIssuer(kt.Issuer):
+    """Counts what it signs; fails to sign while ``down`` (no current key, a KMS down)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.signed = 0
+        self.down = False
 
     def issue(self, subject: str, /, **claims: Any) -> str:
+        if self.down:
+            raise kt.InvalidKey("no key to sign with")
         self.signed += 1
         return super().issue(subject, **claims)
 
@@ -58,3 +63,26 @@ def test_a_winning_optimistic_rotation_signs_once(
     before = issuer.signed
     service.rotate(t1.refresh)
     assert issuer.signed - before == 1
+
+
+def test_a_signing_failure_spends_nothing(
+    make_service: MakeService, issuer: CountingIssuer
+) -> None:
+    # Why the service signs before it commits: signing after would have spent the token.
+    service = make_service()
+    t0 = service.issue_pair("user-1", "laptop")
+    t1 = service.rotate(t0.refresh)  # known family: the next rotation tries one round trip
+    t2 = _rotate_after_a_signing_failure(service, issuer, t1)
+    # A service that has not seen the family decides on a fresh read: the same holds there.
+    t3 = _rotate_after_a_signing_failure(make_service(), issuer, t2)
+    assert t3.family_id == t0.family_id
+    assert [s.device_id for s in service.sessions("user-1")] == ["laptop"]
+
+
+def _rotate_after_a_signing_failure(service: Any, issuer: CountingIssuer, held: Any) -> Any:
+    issuer.down = True
+    with pytest.raises(kt.InvalidKey) as failed:
+        service.rotate(held.refresh)
+    assert failed.value.code == "key_invalid"
+    issuer.down = False
+    return service.rotate(held.refresh)  # still the live head: it rotates, no replay

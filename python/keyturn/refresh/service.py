@@ -11,9 +11,9 @@ import inspect
 import json
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from keyturn._limits import DAY
 from keyturn.errors import ConfigurationError, InvalidRefresh, ReplayedRefresh, StoreError
@@ -63,9 +63,18 @@ class DeviceSession:
     last_used_at: float
 
 
-#: One store call, as the flows yield it: a function of the store, so mypy checks every call
-#: against both protocols. The sync driver calls it; the async one awaits it or runs it in a thread.
+#: One store call, as the flows yield it: a function of the store. The sync driver calls it; the
+#: async one awaits it, or runs a sync store's in a thread. Flows never yield one directly but
+#: through ``_ask``, which types its result.
 _Call = Callable[[Store | AsyncStore], Any]
+_R = TypeVar("_R")
+
+
+def _ask(call: Callable[[Store | AsyncStore], _R | Awaitable[_R]]) -> Flow[_Call, _R]:
+    """Yield one store call and return its result, typed: mypy checks the call's arguments against
+    both ``Store`` and ``AsyncStore`` and infers ``_R`` from what both return (awaited)."""
+    result: _R = yield call
+    return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,7 +151,7 @@ class _Service:
             session_expires_at=session_end,
         )
         pair = self._pair(self._sign(family, now), refresh, token)
-        yield _create_family(family, token)
+        yield from _create_family(family, token)
         self._families.remember(family)
         return pair
 
@@ -160,7 +169,7 @@ class _Service:
             )
             signed = self._sign(known, now)
             pair = self._pair(signed, successor, rotation.successor)
-            if (yield _commit_rotation(rotation)):
+            if (yield from _commit_rotation(rotation)):
                 return pair
         return (yield from self._read_and_rotate(parsed, signed))
 
@@ -172,45 +181,47 @@ class _Service:
         the family's immutable fields, which every read of the family returns unchanged."""
         for _ in range(_MAX_ATTEMPTS):
             now = self._clock()
-            snapshot: Snapshot | None = yield _load(parsed)
+            snapshot = yield from _load(parsed)
             outcome = rules.decide(snapshot, now, self._reuse_grace)
             refused = rules.refusal(outcome)
             if refused is not None:
                 raise refused
             assert snapshot is not None  # refusal() covers the unknown token
             if outcome is rules.Outcome.REPLAY:
-                yield _revoke_family(snapshot.family.family_id, now)
+                yield from _revoke_family(snapshot.family.family_id, now)
                 raise ReplayedRefresh()
             self._families.remember(snapshot.family)
             successor, successor_hash = _next_token(snapshot.family.family_id)
             rotation = rules.plan_rotation(
                 snapshot, outcome, successor_hash, now, self._refresh_ttl
             )
-            # Sign before committing: once committed, the presented token is spent.
+            # Sign before committing, not after: once committed, the presented token is spent, so
+            # a signing failure then (no current key, a KMS down) would leave the client nothing
+            # and its retry would read as a replay that revokes the family. Signed first, a
+            # failure changes nothing. A lost commit costs one unused signature, never two.
             signed = signed or self._sign(snapshot.family, now)
             pair = self._pair(signed, successor, rotation.successor)
-            if (yield _commit_rotation(rotation)):
+            if (yield from _commit_rotation(rotation)):
                 return pair
         raise StoreError("refresh rotation kept losing races; try again")
 
     def _logout(self, refresh: str) -> Flow[_Call, None]:
         parsed = token_format.parse(refresh)
-        snapshot: Snapshot | None = yield _load(parsed)
+        snapshot = yield from _load(parsed)
         if snapshot is None:
             raise InvalidRefresh("refresh token is not known")
-        yield _revoke_family(snapshot.family.family_id, self._clock())
+        yield from _revoke_family(snapshot.family.family_id, self._clock())
 
     def _revoke_user(self, user_id: str, device_id: str | None) -> Flow[_Call, int]:
         _check_id("user_id", user_id)
         if device_id is not None:
             _check_id("device_id", device_id)
-        revoked: int = yield _revoke_user(user_id, device_id, self._clock())
-        return revoked
+        return (yield from _revoke_user(user_id, device_id, self._clock()))
 
     def _sessions(self, user_id: str) -> Flow[_Call, list[DeviceSession]]:
         _check_id("user_id", user_id)
         now = self._clock()
-        families: list[FamilyRecord] = yield _list_families(user_id)
+        families = yield from _list_families(user_id)
         live = [f for f in families if rules.is_live_session(f, now)]
         live.sort(key=lambda f: (f.created_at, f.family_id))
         return [DeviceSession(f.device_id, f.family_id, f.created_at, f.last_used_at) for f in live]
@@ -219,7 +230,7 @@ class _Service:
         now = self._clock()
         total = 0
         while True:
-            removed: int = yield _purge_batch(now, self._purge_batch_size)
+            removed = yield from _purge_batch(now, self._purge_batch_size)
             total += removed
             if removed < self._purge_batch_size:
                 return total
@@ -344,35 +355,36 @@ class AsyncTokenService(_Service):
             await closing
 
 
-# --- store calls: each binds its arguments now, and mypy checks the call on both protocols --------
+# --- store calls: each binds its arguments now; mypy checks the call on both protocols and the
+# result against the type each function declares -------------------------------------------------
 
 
-def _create_family(family: FamilyRecord, token: TokenRecord) -> _Call:
-    return lambda store: store.create_family(family, token)
+def _create_family(family: FamilyRecord, token: TokenRecord) -> Flow[_Call, None]:
+    return _ask(lambda store: store.create_family(family, token))
 
 
-def _load(parsed: token_format.ParsedToken) -> _Call:
-    return lambda store: store.load(parsed.token_hash, parsed.family_id)
+def _load(parsed: token_format.ParsedToken) -> Flow[_Call, Snapshot | None]:
+    return _ask(lambda store: store.load(parsed.token_hash, parsed.family_id))
 
 
-def _commit_rotation(rotation: Rotation) -> _Call:
-    return lambda store: store.commit_rotation(rotation)
+def _commit_rotation(rotation: Rotation) -> Flow[_Call, bool]:
+    return _ask(lambda store: store.commit_rotation(rotation))
 
 
-def _revoke_family(family_id: str, now: float) -> _Call:
-    return lambda store: store.revoke_family(family_id, now)
+def _revoke_family(family_id: str, now: float) -> Flow[_Call, None]:
+    return _ask(lambda store: store.revoke_family(family_id, now))
 
 
-def _revoke_user(user_id: str, device_id: str | None, now: float) -> _Call:
-    return lambda store: store.revoke_user(user_id, device_id, now)
+def _revoke_user(user_id: str, device_id: str | None, now: float) -> Flow[_Call, int]:
+    return _ask(lambda store: store.revoke_user(user_id, device_id, now))
 
 
-def _list_families(user_id: str) -> _Call:
-    return lambda store: store.list_families(user_id)
+def _list_families(user_id: str) -> Flow[_Call, list[FamilyRecord]]:
+    return _ask(lambda store: store.list_families(user_id))
 
 
-def _purge_batch(now: float, limit: int) -> _Call:
-    return lambda store: store.purge_batch(now, limit)
+def _purge_batch(now: float, limit: int) -> Flow[_Call, int]:
+    return _ask(lambda store: store.purge_batch(now, limit))
 
 
 def _next_token(family_id: str) -> tuple[str, bytes]:
