@@ -13,7 +13,7 @@ from keyturn.authserver import FailureLimiter
 from support import Clock
 
 from .conftest import Running
-from .test_token import GRANT, assert_invalid_client, basic
+from .test_token import GRANT, assert_invalid_client, assertion, assertion_form, basic
 
 
 def post(auth: Running, headers: dict[str, str]) -> httpx.Response:
@@ -93,3 +93,15 @@ def test_a_limiter_that_would_not_limit_is_a_configuration_error(options: dict[s
     with pytest.raises(kt.ConfigurationError) as refused:
         FailureLimiter(**options)
     assert refused.value.code == "configuration_invalid"
+
+
+@pytest.mark.parametrize("limiter", [(2, 100)], indirect=True)
+def test_assertions_without_client_id_count_against_their_claimed_client(auth: Running) -> None:
+    foreign = {"aud": "https://other.example.com/oauth/token"}
+    for _ in range(2):
+        assert_invalid_client(
+            httpx.post(auth.token_url, data=assertion_form(assertion(auth, **foreign)))
+        )
+    throttled = httpx.post(auth.token_url, data=assertion_form(assertion(auth)))
+    assert throttled.status_code == 429
+    assert "remember_jti" not in auth.store.writes  # the good assertion was not even looked at

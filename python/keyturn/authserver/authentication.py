@@ -20,12 +20,13 @@ import functools
 import math
 from collections.abc import Collection
 
+from keyturn._core import unverified_parts
 from keyturn.asgi._http import Request, call
 from keyturn.authserver._credentials import Presented, presented
 from keyturn.authserver._oauth import OAuthError
 from keyturn.authserver.ratelimit import FailureLimiter
 from keyturn.clients import AsyncClientRegistry, Client, ClientRegistry
-from keyturn.errors import ClientAuthError
+from keyturn.errors import ClientAuthError, KeyturnError
 
 __all__ = ["Authenticator", "Registry"]
 
@@ -37,6 +38,18 @@ def invalid_client() -> OAuthError:
     return OAuthError(
         "invalid_client", "client authentication failed", status=401, headers=[_CHALLENGE]
     )
+
+
+def _claimed_issuer(assertion: str | None) -> str | None:
+    """The unverified ``iss`` of an assertion, for counting failures only."""
+    if assertion is None:
+        return None
+    try:
+        _, claims = unverified_parts(assertion)
+    except KeyturnError:
+        return None
+    issuer = claims.get("iss")
+    return issuer if isinstance(issuer, str) else None
 
 
 class Authenticator:
@@ -58,7 +71,10 @@ class Authenticator:
             return None
         address = request.scope.get("client")
         where = address[0] if address else None
-        wait = self.limiter.retry_after(credentials.client_id, where)
+        # An assertion may come without client_id (RFC 7523 §3): its claimed issuer is the
+        # client it would prove, and the id its failures count against.
+        named = credentials.client_id or _claimed_issuer(credentials.assertion)
+        wait = self.limiter.retry_after(named, where)
         if wait > 0:
             raise OAuthError(
                 "invalid_client",
@@ -69,7 +85,7 @@ class Authenticator:
         try:
             return await self._check(credentials)
         except ClientAuthError:
-            self.limiter.failed(credentials.client_id, where)
+            self.limiter.failed(named, where)
             raise invalid_client() from None
 
     async def required(self, request: Request, form: dict[str, str]) -> Client:

@@ -63,4 +63,4 @@ class RevocationEndpoint:
             return
         if self._revocations is None:
             raise OAuthError("unsupported_token_type", "access tokens cannot be revoked here")
-        await call(self._revocations.revoke, claims)
+        await self._revocations.arevoke(claims)  # a sync store runs in a worker thread
