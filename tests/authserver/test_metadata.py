@@ -8,12 +8,13 @@ import pytest
 from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 import keyturn as kt
+from keyturn.asgi import jwks_endpoint
 from keyturn.authserver import authorization_server
 from keyturn.authserver.metadata import Metadata
 from keyturn.clients import ClientRegistry
 from keyturn.stores.memory.clients import MemoryClientStore
 
-from .conftest import AUDIENCE, Running
+from .conftest import AUDIENCE, Running, bound_socket, serve
 
 
 def test_both_locations_serve_one_document_with_cache_headers(auth: Running) -> None:
@@ -109,3 +110,21 @@ def test_an_issuer_url_with_a_query_fragment_or_other_scheme_is_refused(url: str
     with pytest.raises(kt.ConfigurationError) as refused:
         authorization_server(issuer, keys=ring, clients=ClientRegistry(MemoryClientStore()))
     assert refused.value.code == "configuration_invalid"
+
+
+def test_a_path_issuer_is_found_by_discovery_over_http() -> None:
+    sock, origin = bound_socket()
+    url = origin + "/tenant-a"
+    ring = kt.Keyring.generate()
+    issuer = kt.Issuer(ring, issuer=url, audience="api", ttl=60)
+    clients = ClientRegistry(MemoryClientStore())
+    app = authorization_server(issuer, keys=ring, clients=clients, app=jwks_endpoint(ring))
+    for _ in serve(app, sock):
+        rfc8414 = httpx.get(origin + "/.well-known/oauth-authorization-server/tenant-a")
+        assert rfc8414.json()["token_endpoint"] == url + "/oauth/token"
+        assert kt.discover(url).token_endpoint == url + "/oauth/token"
+        verifier = kt.Verifier(keys=kt.RemoteJWKS.from_issuer(url), issuer=url, audience="api")
+        assert verifier.verify(issuer.issue("user-1"))["sub"] == "user-1"
+        answer = httpx.post(url + "/oauth/token", data={"grant_type": "client_credentials"})
+        assert answer.json()["error"] == "invalid_client"  # routed, and nobody is registered
+        assert httpx.post(origin + "/oauth/token").status_code == 404
