@@ -13,7 +13,7 @@ from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from keyturn._core import HmacKey, SigningKey, VerifyingKey
 from keyturn._jwks_parse import keys_from_jwks
-from keyturn.errors import ConfigurationError, InvalidKey
+from keyturn.errors import ConfigurationError, InvalidKey, JWKSError
 
 __all__ = ["AsyncKeySource", "FixedKeys", "KeySource", "Keys", "VerificationKey", "key_source"]
 
@@ -77,7 +77,10 @@ def key_source(keys: Keys) -> KeySource:
     if isinstance(keys, KeySource):
         return keys
     if isinstance(keys, Mapping):
-        return FixedKeys(keys_from_jwks(keys))
+        try:
+            return FixedKeys(keys_from_jwks(keys))
+        except JWKSError as error:  # a set the caller configured, not one fetched from an issuer
+            raise ConfigurationError(f"keys: {error}") from None
     if isinstance(keys, Sequence) and not isinstance(keys, (str, bytes)):
         for key in keys:
             if not isinstance(key, (VerifyingKey, HmacKey)):

@@ -134,7 +134,19 @@ def test_keys_allowed_to_verify_are_kept(signing_key):
 
 def test_a_jwks_with_only_unusable_keys_is_refused(signing_key):
     jwks = {"keys": [public_jwk(signing_key, use="enc")]}
-    expect(kt.JWKSError, kt.Verifier, jwks, issuer=ISS, audience=AUD)
+    expect(kt.JWKSError, keys_from_jwks, jwks)
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_a_configured_jwks_the_parser_refuses_is_a_configuration_error(signing_key, private):
+    """Given to Verifier or decode, a refused set (no usable key; private material) is the
+    caller's mistake, not a fetch failure."""
+    entry = signing_key.to_jwk(private=True) if private else public_jwk(signing_key, use="enc")
+    jwks = {"keys": [entry]}
+    error = expect(kt.ConfigurationError, kt.Verifier, jwks, issuer=ISS, audience=AUD)
+    assert str(error).startswith("keys: ")
+    assert signing_key.to_jwk(private=True)["d"] not in str(error)
+    expect(kt.ConfigurationError, kt.decode, "a.b.c", jwks)
 
 
 def test_duplicate_kids_in_a_jwks_are_refused(signing_key):
