@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from keyturn import _cli_oidc, _core
+from keyturn import _cli_clients, _cli_oidc, _core
 from keyturn._command import CommandError
 from keyturn._keyfile import KeyringFile
 from keyturn.errors import (
@@ -509,6 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     _cli_oidc.add_serve_options(serve_parser)
     serve_parser.set_defaults(handler=serve)
     _cli_oidc.add_login(commands)
+    _cli_clients.add_clients(commands)
 
     bench_parser = commands.add_parser("bench", help="time keyturn (and installed peers)")
     bench_parser.add_argument("--seconds", type=float, default=0.5, help="time per measurement")
