@@ -66,14 +66,26 @@ from keyturn.sessions import (
 from keyturn.signer import Signer
 from keyturn.stores import Backend, open_backend
 from keyturn.stores.memory import MemoryRevocationStore, MemorySessionStore, MemoryStore
-from keyturn.stores.postgres import AsyncPostgresStore, PostgresRevocationStore, PostgresStore
-from keyturn.stores.redis import AsyncRedisStore, RedisRevocationStore, RedisStore
+from keyturn.stores.postgres import (
+    AsyncPostgresRevocationStore,
+    AsyncPostgresStore,
+    PostgresRevocationStore,
+    PostgresStore,
+)
+from keyturn.stores.redis import (
+    AsyncRedisRevocationStore,
+    AsyncRedisStore,
+    RedisRevocationStore,
+    RedisStore,
+)
 from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
 from keyturn.tokens import Verifier, decode
 
 __all__ = [
     "AlgorithmNotAllowed",
+    "AsyncPostgresRevocationStore",
     "AsyncPostgresStore",
+    "AsyncRedisRevocationStore",
     "AsyncRedisStore",
     "AsyncSessionService",
     "AsyncTokenService",

@@ -12,25 +12,52 @@ import pytest
 import keyturn as kt
 from keyturn.refresh.store import AsyncStore, Store
 
+#: Every server-backed store class, with the driver module and extra it needs, and a URL.
+SERVER_STORES = [
+    (kt.PostgresStore, "psycopg", "keyturn[postgres]", "postgresql://localhost/x"),
+    (kt.AsyncPostgresStore, "psycopg", "keyturn[postgres]", "postgresql://localhost/x"),
+    (kt.PostgresRevocationStore, "psycopg", "keyturn[postgres]", "postgresql://localhost/x"),
+    (kt.AsyncPostgresRevocationStore, "psycopg", "keyturn[postgres]", "postgresql://localhost/x"),
+    (kt.RedisStore, "redis", "keyturn[redis]", "redis://localhost"),
+    (kt.AsyncRedisStore, "redis", "keyturn[redis]", "redis://localhost"),
+    (kt.RedisRevocationStore, "redis", "keyturn[redis]", "redis://localhost"),
+    (kt.AsyncRedisRevocationStore, "redis", "keyturn[redis]", "redis://localhost"),
+]
+
 
 @pytest.mark.parametrize(
-    ("module", "make", "extra"),
-    [
-        ("psycopg", lambda: kt.PostgresStore("postgresql://localhost/x"), "keyturn[postgres]"),
-        ("psycopg", lambda: kt.AsyncPostgresStore("postgresql://localhost/x"), "keyturn[postgres]"),
-        ("redis", lambda: kt.RedisStore("redis://localhost"), "keyturn[redis]"),
-        ("redis", lambda: kt.AsyncRedisStore("redis://localhost"), "keyturn[redis]"),
-    ],
-    ids=["postgres", "async-postgres", "redis", "async-redis"],
+    ("make", "module", "extra", "url"), SERVER_STORES, ids=[s[0].__name__ for s in SERVER_STORES]
 )
 def test_missing_driver_names_the_extra(
-    monkeypatch: pytest.MonkeyPatch, module: str, make: Any, extra: str
+    monkeypatch: pytest.MonkeyPatch, make: Any, module: str, extra: str, url: str
 ):
     # A None entry in sys.modules makes `import` fail exactly as an absent package does.
     monkeypatch.setitem(sys.modules, module, None)
     with pytest.raises(kt.ConfigurationError, match=extra.replace("[", r"\[")) as missing:
-        make()
+        make(url)
     assert missing.value.code == "configuration_invalid"
+
+
+@pytest.mark.parametrize(
+    ("make", "module", "extra", "url"), SERVER_STORES, ids=[s[0].__name__ for s in SERVER_STORES]
+)
+@pytest.mark.parametrize(
+    "options",
+    [{"timeout": 0}, {"timeout": True}, {"url": None}, {"client": object(), "pool": object()}],
+    ids=["timeout-zero", "timeout-bool", "neither", "both"],
+)
+def test_server_store_configuration_mistakes(
+    make: Any, module: str, extra: str, url: str, options: dict[str, Any]
+) -> None:
+    """A bad timeout, or not exactly one of a URL and a pool/client, is refused before any I/O."""
+    target = dict(options)
+    given = target.pop("url", url)
+    shared = "pool" if module == "psycopg" else "client"
+    if "client" in target:
+        target = {shared: object()}
+    with pytest.raises(kt.ConfigurationError) as bad:
+        make(given, **target)
+    assert bad.value.code == "configuration_invalid"
 
 
 def test_store_reprs_hide_credentials():

@@ -15,19 +15,21 @@ from typing import Any
 import pytest
 
 import keyturn as kt
-from support import SERVER_MARKS, Clock, reset_postgres, reset_redis
+from support import Clock, marked, reset_postgres, reset_redis
+
+from .revocation_support import BackgroundLoop, Blocking
 
 #: Every store kind; the server-backed ones marked, so a job without servers deselects them
-#: (``-m "not postgres and not redis"``) instead of failing them under CI.
-KINDS = [
-    "memory",
-    "sqlite",
-    pytest.param("postgres", marks=SERVER_MARKS["postgres"], id="postgres"),
-    pytest.param("redis", marks=SERVER_MARKS["redis"], id="redis"),
-]
-
+#: (``-m "not postgres and not redis"``) instead of failing them under CI. ``async-postgres`` and
+#: ``async-redis`` are the native async stores; ``async-sqlite`` is the sync SQLite store driven
+#: through the ``a`` methods (its I/O in worker threads). Tests of the async kinds call the same
+#: sync names: ``Blocking`` sends each through its ``a`` twin.
+KINDS = marked(
+    "memory", "sqlite", "postgres", "redis", "async-sqlite", "async-postgres", "async-redis"
+)
 
 MakeStore = Callable[[], Any]
+MakeRevocations = Callable[..., Any]
 
 
 @pytest.fixture(params=KINDS)
@@ -37,32 +39,76 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 def _location(kind: str, request: pytest.FixtureRequest) -> str:
     """This run's private (emptied) database for a server kind (tests/support/fixtures.py)."""
-    fixture = {"postgres": "postgres_dsn", "redis": "redis_url"}.get(kind)
+    fixture = {"postgres": "postgres_dsn", "redis": "redis_url"}.get(kind.removeprefix("async-"))
     return str(request.getfixturevalue(fixture)) if fixture else ""
 
 
 @pytest.fixture
-def make_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[MakeStore]:
+def background(kind: str) -> Iterator[BackgroundLoop | None]:
+    """The loop the async kinds run on (None for the sync kinds)."""
+    if not kind.startswith("async-"):
+        yield None
+        return
+    loop = BackgroundLoop()
+    yield loop
+    loop.stop()
+
+
+def _new_store(kind: str, location: str, path: Path, **options: Any) -> Any:
+    base = kind.removeprefix("async-")
+    if base == "memory":
+        return kt.MemoryRevocationStore()
+    if base == "sqlite":
+        return kt.SQLiteRevocationStore(path)
+    if kind == "postgres":
+        return kt.PostgresRevocationStore(location, **options)
+    if kind == "async-postgres":
+        return kt.AsyncPostgresRevocationStore(location, **options)
+    if kind == "redis":
+        return kt.RedisRevocationStore(location)
+    return kt.AsyncRedisRevocationStore(location)
+
+
+def _close(store: Any, background: BackgroundLoop | None) -> None:
+    closing = store.close()
+    if background is not None and closing is not None:
+        background.run(closing)
+
+
+@pytest.fixture
+def make_store(
+    kind: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    background: BackgroundLoop | None,
+) -> Iterator[MakeStore]:
     """``make_store()``: a new store object on the same data (like another process would open)."""
     made: list[Any] = []
     memory = kt.MemoryRevocationStore()
     location = _location(kind, request)
 
     def make() -> Any:
-        if kind == "memory":
-            store: Any = memory
-        elif kind == "sqlite":
-            store = kt.SQLiteRevocationStore(tmp_path / "revocations.db")
-        elif kind == "postgres":
-            store = kt.PostgresRevocationStore(location)
-        else:
-            store = kt.RedisRevocationStore(location)
+        if kind.removeprefix("async-") == "memory":
+            return memory
+        store = _new_store(kind, location, tmp_path / "revocations.db")
         made.append(store)
         return store
 
     yield make
     for store in made:
-        store.close()
+        _close(store, background)
+
+
+@pytest.fixture
+def make_revocations(make_store: MakeStore, background: BackgroundLoop | None) -> MakeRevocations:
+    """``make_revocations(store=None, **options)``: a ``Revocations`` on ``store`` (default: a
+    new store object of the kind), ``Blocking`` for the async kinds."""
+
+    def make(store: Any = None, **options: Any) -> Any:
+        revocations = kt.Revocations(make_store() if store is None else store, **options)
+        return revocations if background is None else Blocking(revocations, background)
+
+    return make
 
 
 @pytest.fixture
@@ -71,8 +117,8 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def revocations(make_store: MakeStore, clock: Clock) -> kt.Revocations:
-    return kt.Revocations(make_store(), clock=clock)
+def revocations(make_revocations: MakeRevocations, clock: Clock) -> Any:
+    return make_revocations(clock=clock)
 
 
 @pytest.fixture(scope="session")
@@ -81,25 +127,26 @@ def signing_key() -> kt.SigningKey:
 
 
 @pytest.fixture
-def fresh_store(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[MakeStore]:
+def fresh_store(
+    kind: str,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+    background: BackgroundLoop | None,
+) -> Iterator[MakeStore]:
     """``fresh_store()``: a store on empty data each call (one per Hypothesis example)."""
     made: list[Any] = []
     location = _location(kind, request)
 
     def make() -> Any:
-        if kind == "memory":
-            store: Any = kt.MemoryRevocationStore()
-        elif kind == "sqlite":
-            store = kt.SQLiteRevocationStore(tmp_path / f"revocations-{len(made)}.db")
-        elif kind == "postgres":
+        if kind.endswith("postgres"):
             reset_postgres(location)
-            store = kt.PostgresRevocationStore(location, pool_size=1)
-        else:
+        elif kind.endswith("redis"):
             reset_redis(location)
-            store = kt.RedisRevocationStore(location)
+        options = {"pool_size": 1} if kind.endswith("postgres") else {}
+        store = _new_store(kind, location, tmp_path / f"revocations-{len(made)}.db", **options)
         made.append(store)
         return store
 
     yield make
     for store in made:
-        store.close()
+        _close(store, background)

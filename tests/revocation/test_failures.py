@@ -3,17 +3,18 @@ bounded cache. A store that cannot answer fails the verify closed, never open.""
 
 from __future__ import annotations
 
+import asyncio
 import socket
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import keyturn as kt
-from support import Clock, server_env
+from support import DSN_VAR, REDIS_VAR, Clock, marked, server_env
 
-from .revocation_support import token, verifier
+from .revocation_support import BackgroundLoop, Blocking, token, verifier
 
 
 def closed_port() -> int:
@@ -75,7 +76,7 @@ def test_sqlite_needs_a_file() -> None:
     assert caught.value.code == "configuration_invalid"
 
 
-def _expect_store_error(revocations: kt.Revocations, signing_key: kt.SigningKey) -> None:
+def _expect_store_error(revocations: Any, signing_key: kt.SigningKey) -> kt.StoreError:
     v = verifier(signing_key, revocations)
     tok = token(signing_key)
     with pytest.raises(kt.StoreError) as caught:
@@ -83,37 +84,85 @@ def _expect_store_error(revocations: kt.Revocations, signing_key: kt.SigningKey)
     assert caught.value.code == "store_unavailable"
     with pytest.raises(kt.StoreError):
         v.verify_many([tok])
-    with pytest.raises(kt.StoreError):
+    with pytest.raises(kt.StoreError) as writing:
         revocations.revoke_jti("j", 1e10)
+    return writing.value
 
 
 def test_sqlite_failure_fails_closed(tmp_path: Path, signing_key: kt.SigningKey) -> None:
     path = tmp_path / "missing-dir" / "revocations.db"
-    _expect_store_error(kt.Revocations(kt.SQLiteRevocationStore(path)), signing_key)
+    failure = _expect_store_error(kt.Revocations(kt.SQLiteRevocationStore(path)), signing_key)
+    assert str(failure) == (
+        "SQLite revocation store failed: OperationalError: unable to open database file"
+    )
 
 
-@pytest.mark.postgres
-def test_postgres_failure_fails_closed(signing_key: kt.SigningKey) -> None:
-    server_env("KEYTURN_TEST_POSTGRES_DSN")  # the driver is only installed with the servers
-    dsn = f"postgresql://keyturn:secret-pw@127.0.0.1:{closed_port()}/nothing"
-    store = kt.PostgresRevocationStore(dsn, timeout=1)
+#: A server store on a closed port, with a password in its DSN or URL, and how it names itself.
+SERVERS: dict[str, tuple[Callable[[str], Any], str, str]] = {
+    "postgres": (
+        lambda url: kt.PostgresRevocationStore(url, timeout=1),
+        "postgresql://keyturn:secret-pw@127.0.0.1:{port}/nothing",
+        "PostgreSQL revocation store",
+    ),
+    "async-postgres": (
+        lambda url: kt.AsyncPostgresRevocationStore(url, timeout=1),
+        "postgresql://keyturn:secret-pw@127.0.0.1:{port}/nothing",
+        "PostgreSQL revocation store",
+    ),
+    "redis": (
+        lambda url: kt.RedisRevocationStore(url, timeout=1),
+        "redis://:secret-pw@127.0.0.1:{port}/0",
+        "Redis revocation store",
+    ),
+    "async-redis": (
+        lambda url: kt.AsyncRedisRevocationStore(url, timeout=1),
+        "redis://:secret-pw@127.0.0.1:{port}/0",
+        "Redis revocation store",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", marked(*SERVERS))
+def test_server_failure_fails_closed_naming_host_and_port(
+    signing_key: kt.SigningKey, kind: str
+) -> None:
+    server_env(DSN_VAR if kind.endswith("postgres") else REDIS_VAR)  # the drivers come with them
+    make, url, what = SERVERS[kind]
+    port = closed_port()
+    store = make(url.format(port=port))
+    background = BackgroundLoop() if kind.startswith("async-") else None
+    revocations = kt.Revocations(store)
     try:
-        _expect_store_error(kt.Revocations(store), signing_key)
-        assert "secret-pw" not in repr(store)
+        failure = _expect_store_error(
+            revocations if background is None else Blocking(revocations, background),
+            signing_key,
+        )
     finally:
-        store.close()
+        closing = store.close()
+        if background is not None:
+            background.run(closing)
+            background.stop()
+    assert str(failure).startswith(f"{what} failed (127.0.0.1:{port}): ")
+    for shown in (str(failure), repr(store), repr(revocations)):
+        assert "secret-pw" not in shown
 
 
 @pytest.mark.redis
-def test_redis_failure_fails_closed(signing_key: kt.SigningKey) -> None:
-    server_env("KEYTURN_TEST_REDIS_URL")
-    store = kt.RedisRevocationStore(f"redis://:secret-pw@127.0.0.1:{closed_port()}/0", timeout=1)
-    try:
-        _expect_store_error(kt.Revocations(store), signing_key)
-        assert "secret-pw" not in repr(store)
-        assert "secret-pw" not in repr(kt.Revocations(store))
-    finally:
-        store.close()
+def test_an_async_store_refuses_the_sync_methods(redis_url: str) -> None:
+    store = kt.AsyncRedisRevocationStore(redis_url)
+    revocations = kt.Revocations(store)
+    calls: list[Callable[[], object]] = [
+        lambda: revocations.check({"jti": "j"}),
+        lambda: revocations.revoke_jti("j", 1e10),
+        lambda: revocations.revoke_subject("s"),
+        lambda: revocations.screen([{"jti": "j"}]),
+        revocations.purge,
+        revocations.close,
+    ]
+    for call in calls:
+        with pytest.raises(kt.ConfigurationError, match="AsyncRedisRevocationStore is an async"):
+            call()
+    asyncio.run(revocations.aclose())
 
 
 class CountingStore(kt.MemoryRevocationStore):

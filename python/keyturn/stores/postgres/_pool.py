@@ -52,12 +52,9 @@ def pool_options(pool_size: int, timeout: float) -> dict[str, Any]:
     }
 
 
-def _dsn_unless_pool(dsn: str | None, pool: object) -> str:
-    """The DSN to open a pool on, when the caller gave a DSN and no pool of their own."""
+def _one_of(dsn: str | None, pool: object) -> None:
     if (dsn is None) == (pool is None):
         raise ConfigurationError("give a PostgreSQL DSN or an existing pool (one of the two)")
-    assert dsn is not None
-    return dsn
 
 
 def schema_flow() -> Flow[Stmt, None]:
@@ -90,9 +87,10 @@ class PostgresPool(_Base):
         timeout: float,
     ) -> None:
         super().__init__(what, pool_size, timeout)
+        _one_of(dsn, pool)
         self._owns_pool = pool is None
         self.pool: psycopg_pool.ConnectionPool[Any] = pool or self._pool_module.ConnectionPool(
-            _dsn_unless_pool(dsn, pool), open=True, **self._options
+            dsn, open=True, **self._options
         )
         self._schema_lock = threading.Lock()
 
@@ -133,12 +131,10 @@ class AsyncPostgresPool(_Base):
         timeout: float,
     ) -> None:
         super().__init__(what, pool_size, timeout)
+        _one_of(dsn, pool)
         self._owns_pool = pool is None
         self.pool: psycopg_pool.AsyncConnectionPool[Any] = (
-            pool
-            or self._pool_module.AsyncConnectionPool(
-                _dsn_unless_pool(dsn, pool), open=False, **self._options
-            )
+            pool or self._pool_module.AsyncConnectionPool(dsn, open=False, **self._options)
         )
         self._schema_lock: asyncio.Lock | None = None  # made inside the loop that uses it
 
