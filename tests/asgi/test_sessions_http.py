@@ -17,7 +17,7 @@ from keyturn.asgi import RefreshCookie
 from keyturn.asgi._http import MAX_BODY_BYTES
 from keyturn.asgi.session_endpoints import session_endpoints
 from keyturn.asgi.sessions import SessionCookie, SessionMiddleware
-from keyturn.sessions import SessionService
+from keyturn.sessions import AsyncSessionService, SessionService
 from keyturn.stores.memory import MemoryRevocationStore
 from keyturn.stores.memory.sessions import MemorySessionStore
 from support import Clock
@@ -83,10 +83,31 @@ def sessions(
     )
 
 
+@pytest.fixture(params=["sync", "async"])
+def served(
+    request: pytest.FixtureRequest,
+    sessions: SessionService,
+    issuer: keyturn.Issuer,
+    tmp_path: Path,
+    revocations: keyturn.Revocations,
+    clock: Clock,
+) -> Iterator[Any]:
+    """The service the endpoints use: ``sessions`` itself, or an AsyncSessionService over the
+    same stores (awaited by the endpoints instead of run in a worker thread)."""
+    if request.param == "sync":
+        yield sessions
+        return
+    tokens = keyturn.AsyncTokenService(issuer, keyturn.SQLiteStore(str(tmp_path / "kt.db")))
+    yield AsyncSessionService(
+        sessions.store, tokens=tokens, revocations=revocations, touch_interval=0, clock=clock
+    )
+    asyncio.run(tokens.close())
+
+
 @pytest.fixture
-def app(sessions: SessionService, issuer: keyturn.Issuer) -> Any:
+def app(served: Any, issuer: keyturn.Issuer) -> Any:
     return session_endpoints(
-        sessions, issuer, scope="read", app=SessionMiddleware(echo_session, sessions)
+        served, issuer, scope="read", app=SessionMiddleware(echo_session, served)
     )
 
 
