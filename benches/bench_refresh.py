@@ -5,19 +5,22 @@ Run (servers from ``source scripts/test-services.sh``; without them only SQLite 
 
     pytest benches/bench_refresh.py --benchmark-only
 
+PostgreSQL and Redis run in a private database of this run (``support.databases``, as the tests
+do), never in the shared one the variables name.
+
 The table printed at the end gives rotations/s and bare transactions/s (medians over alternating
 blocks) and the ratio rotation cost / baseline cost (target: <= 2x).
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 import sqlite3
 import statistics
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +28,8 @@ import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
 import keyturn as kt
+from support import DSN_VAR, REDIS_VAR, server_env
+from support.databases import private_postgres, private_redis
 
 CLIENTS = 8
 OPS_PER_BLOCK = 25  # per client
@@ -33,13 +38,6 @@ STORES = ["sqlite", "postgres", "redis"]
 #: (store, clients) -> median seconds per operation of (rotation, baseline)
 RESULTS: dict[tuple[str, int], tuple[float, float]] = {}
 DAY = 86400.0
-
-
-def _env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        pytest.skip(f"{name} is not set: source scripts/test-services.sh")
-    return value
 
 
 # --- the bare transactions -----------------------------------------------------------------
@@ -149,24 +147,22 @@ def setup(
     store_kind: str, tmp_path: Path, issuer: kt.Issuer
 ) -> Iterator[tuple[kt.TokenService, Callable[[], Callable[[], None]]]]:
     store: Any
-    if store_kind == "sqlite":
-        store = kt.SQLiteStore(tmp_path / "bench.db")
-        baseline = _sqlite_baseline(tmp_path / "bench.db")
-    elif store_kind == "postgres":
-        dsn = _env("KEYTURN_TEST_POSTGRES_DSN")
-        store = kt.PostgresStore(dsn, pool_size=CLIENTS)
-        baseline = _postgres_baseline(dsn)
-    else:
-        url = _env("KEYTURN_TEST_REDIS_URL")
-        import redis
-
-        redis.Redis.from_url(url).flushdb()
-        store = kt.RedisStore(url)
-        baseline = _redis_baseline(url)
-    service = kt.TokenService(issuer, store)
-    service.sessions("warm-up")  # creates the schema the SQL baselines write into
-    yield service, baseline
-    service.close()
+    with ExitStack() as private:
+        if store_kind == "sqlite":
+            store = kt.SQLiteStore(tmp_path / "bench.db")
+            baseline = _sqlite_baseline(tmp_path / "bench.db")
+        elif store_kind == "postgres":
+            dsn = private.enter_context(private_postgres(server_env(DSN_VAR)))
+            store = kt.PostgresStore(dsn, pool_size=CLIENTS)
+            baseline = _postgres_baseline(dsn)
+        else:
+            url = private.enter_context(private_redis(server_env(REDIS_VAR))).url
+            store = kt.RedisStore(url)
+            baseline = _redis_baseline(url)
+        service = kt.TokenService(issuer, store)
+        service.sessions("warm-up")  # creates the schema the SQL baselines write into
+        yield service, baseline
+        service.close()
 
 
 class _RotationClient:
