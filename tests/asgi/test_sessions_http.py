@@ -349,6 +349,14 @@ def test_logout_ends_the_session_and_the_tokens_minted_from_it(
     assert client.post("/auth/session/logout", headers=cookies(session_id)).status_code == 200
 
 
+@pytest.mark.parametrize("value", ["junk", "kts_" + "A" * 43])
+def test_logout_of_an_unknown_session_answers_the_same(client: httpx.Client, value: str) -> None:
+    response = client.post("/auth/session/logout", headers=cookies(value))
+    assert response.status_code == 200
+    assert response.json() == {"logged_out": True}
+    assert response.headers["set-cookie"].startswith(f"{SESSION}=; Max-Age=0;")
+
+
 def test_a_cross_site_logout_is_refused(client: httpx.Client, sessions: SessionService) -> None:
     session_id = started(sessions)
     headers = {"cookie": f"{SESSION}={session_id}", "sec-fetch-site": "cross-site"}

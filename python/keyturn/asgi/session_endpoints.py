@@ -8,6 +8,7 @@ session is even looked up: a refused request reads and writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, cast
 
@@ -142,7 +143,8 @@ class _SessionEndpoints:
     async def logout(self, request: Request, receive: Receive, send: Send) -> None:
         session_id = await self.presented(request, receive)
         # An unknown or expired id is already logged out: the outcome is the same (RFC 7009 §2.2).
-        await call(self.service.end, session_id)
+        with contextlib.suppress(SessionError):
+            await call(self.service.end, session_id)
         clear = cookie_headers([self.cookie.clear_cookie()])
         await respond(send, 200, {"logged_out": True}, [*clear, *NO_STORE])
 
