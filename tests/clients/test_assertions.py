@@ -319,3 +319,27 @@ def test_key_registration_mistakes(registry: Any) -> None:
     with pytest.raises(ConfigurationError):
         registry.add("", audiences="api")
     assert registry.list() == []
+
+
+@pytest.mark.parametrize("kind", marked("memory", "async-memory"))
+def test_keys_fetched_from_the_clients_jwks_uri(registry: Any, clock: Clock) -> None:
+    """A client publishing its keys (a keyring behind keyturn's own JWKS endpoint on uvicorn):
+    the registry fetches them through RemoteJWKS, on the sync and on the async path."""
+    from keyturn.asgi import jwks_endpoint
+    from support.loopback import serve
+
+    ring = kt.Keyring.generate()
+    with serve(jwks_endpoint(ring)) as base:
+        registry.add(
+            "publisher",
+            client_id="publisher",
+            auth_method="private_key_jwt",
+            audiences="api",
+            jwks_uri=f"{base}/.well-known/jwks.json",
+        )
+        token = assertion(ring.current, "publisher", clock.now)
+        assert verify(registry, token).client_id == "publisher"
+        refused(registry, token)  # replay
+        refused(registry, assertion(kt.SigningKey.generate(), "publisher", clock.now))
+    # The publisher is gone: its cached keys still verify; nothing else changes.
+    assert verify(registry, assertion(ring.current, "publisher", clock.now)).client_id
