@@ -3,12 +3,14 @@ never the shared database the variables name, gone at the end, and marked for ``
 
 from __future__ import annotations
 
+import secrets
+import time
 from urllib.parse import urlsplit
 
 import pytest
 
 from support import DSN_VAR, REDIS_VAR, reset_postgres, server_env
-from support.databases import RedisLease, private_postgres
+from support.databases import STALE_AFTER, RedisLease, private_postgres
 
 
 def _database_names(dsn: str) -> set[str]:
@@ -41,6 +43,27 @@ def test_a_private_postgres_database_is_dropped_at_the_end() -> None:
         name = urlsplit(dsn).path.removeprefix("/")
         assert name in _database_names(server)
     assert name not in _database_names(server)
+
+
+@pytest.mark.postgres
+def test_a_killed_runs_database_is_dropped_by_a_later_run() -> None:
+    import psycopg
+
+    server = server_env(DSN_VAR)
+    stale = f"keyturn_t_{int(time.time() - STALE_AFTER - 60)}_{secrets.token_hex(4)}"
+    recent = f"keyturn_t_{int(time.time() - 60)}_{secrets.token_hex(4)}"  # a run still going
+    with psycopg.connect(server, autocommit=True) as admin:
+        for name in (stale, recent):
+            admin.execute(f"CREATE DATABASE {name} TEMPLATE template0")
+    try:
+        with private_postgres(server):
+            names = _database_names(server)
+            assert stale not in names
+            assert recent in names
+    finally:
+        with psycopg.connect(server, autocommit=True) as admin:
+            for name in (stale, recent):
+                admin.execute(f"DROP DATABASE IF EXISTS {name}")
 
 
 def test_reset_postgres_refuses_the_shared_database() -> None:

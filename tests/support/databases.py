@@ -5,8 +5,9 @@ that empties "the" database would empty theirs too, so no test touches the datab
 variables name: each run creates its own PostgreSQL database and claims its own Redis database
 index, and resets only those.
 
-- PostgreSQL: ``CREATE DATABASE keyturn_t_<random>`` on the server of
-  ``KEYTURN_TEST_POSTGRES_DSN``, dropped (``WITH (FORCE)``) when the run ends.
+- PostgreSQL: ``CREATE DATABASE keyturn_t_<unix time>_<random>`` on the server of
+  ``KEYTURN_TEST_POSTGRES_DSN``, dropped (``WITH (FORCE)``) when the run ends. A run that was
+  killed cannot drop its own: the next run drops every one older than STALE_AFTER.
 - Redis: a free database index on the server of ``KEYTURN_TEST_REDIS_URL``. Indexes are claimed
   with ``SET NX`` leases in the URL's own database, which no run ever uses for data; a lease
   expires (LEASE_SECONDS) if its run dies, and every reset renews it.
@@ -14,7 +15,9 @@ index, and resets only those.
 
 from __future__ import annotations
 
+import re
 import secrets
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,6 +25,9 @@ from urllib.parse import urlsplit, urlunsplit
 
 #: The claimed Redis index is leased for this long past the run's last reset.
 LEASE_SECONDS = 3600
+#: A private PostgreSQL database this old belongs to a run that was killed (no run lasts so long).
+STALE_AFTER = 6 * 3600
+_PRIVATE_NAME = re.compile(r"keyturn_t_(\d+)_[0-9a-f]+")
 _LEASE_KEY = "keyturn-test:db-lease:{index}"
 
 
@@ -43,8 +49,9 @@ def private_postgres(server_dsn: str) -> Iterator[str]:
     """A new, empty database on ``server_dsn``'s server for as long as the block runs."""
     import psycopg
 
-    name = f"keyturn_t_{secrets.token_hex(6)}"
+    name = f"keyturn_t_{int(time.time())}_{secrets.token_hex(4)}"
     with psycopg.connect(server_dsn, autocommit=True) as admin:
+        _drop_stale(admin)
         # template0 accepts no connections, so another run's CREATE DATABASE cannot find it
         # "being accessed by other users" (which template1 can be).
         admin.execute(f"CREATE DATABASE {name} TEMPLATE template0")
@@ -53,6 +60,13 @@ def private_postgres(server_dsn: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server_dsn, autocommit=True) as admin:
             # FORCE: a pool a failed test never closed must not keep the database alive.
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _drop_stale(admin: Any) -> None:
+    for (name,) in admin.execute("SELECT datname FROM pg_database").fetchall():
+        created = _PRIVATE_NAME.fullmatch(name)
+        if created and time.time() - int(created.group(1)) > STALE_AFTER:
             admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
