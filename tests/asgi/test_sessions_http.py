@@ -428,3 +428,12 @@ def test_set_cookies_are_host_only_httponly_lax(sessions: SessionService) -> Non
     assert session.endswith("; Path=/; HttpOnly; Secure; SameSite=Lax")
     assert csrf.startswith(f"{CSRF}=")
     assert "HttpOnly" not in csrf  # same-origin JavaScript reads it to echo it
+
+
+@pytest.mark.parametrize("scope", ["", 'read"', "read\\x"])
+def test_a_malformed_exchange_scope_is_a_configuration_error(
+    sessions: SessionService, issuer: keyturn.Issuer, scope: str
+) -> None:
+    with pytest.raises(keyturn.ConfigurationError) as raised:
+        session_endpoints(sessions, issuer, scope=scope)
+    assert raised.value.code == "configuration_invalid"

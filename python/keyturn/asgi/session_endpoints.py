@@ -27,6 +27,7 @@ from keyturn.asgi._http import (
     respond,
     routed,
 )
+from keyturn.asgi._scopes import scope_set
 from keyturn.asgi.cookies import RefreshCookie, cookie_headers, same_origin
 from keyturn.asgi.sessions import SessionCookie, presented_id
 from keyturn.asgi.sessions import SessionReader as _Reader
@@ -176,6 +177,8 @@ def session_endpoints(
     session's user, ``sid`` = the session's handle and ``scope`` if given. ``refresh_cookie`` is
     the policy whose cookies ``logout-all`` clears (the user's refresh families end with it).
     """
+    if scope is not None:
+        scope_set(scope)  # a malformed scope is a ConfigurationError now, not a token later
     return _SessionEndpoints(
         service,
         issuer,
