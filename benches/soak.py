@@ -19,7 +19,8 @@ What it does:
    a JSON body, keeps the new refresh token, and verifies the returned access token *locally*
    with ``keyturn.Verifier`` on the JWKS fetched once from the server (``serve`` has no
    protected endpoint: ``/auth/logout-all`` takes a bearer token but would revoke the families);
-5. stops the server by pid, prints requests/s, p50/p99 refresh latency and the error count, and
+5. stops the server by pid, prints requests/s, p50/p99 refresh latency, the error count and the
+   machine's load average before and after the run (figures from a shared machine), and
    checks the database: exactly the N families, none revoked, each with exactly one live unused
    token, which is the family's head and the hash of the last refresh token the client holds,
    and one stored token per issue plus one per successful rotation.
@@ -175,7 +176,8 @@ def database(db: str | None, tmp: Path, keep: bool) -> Iterator[str]:
 
     name = f"keyturn_soak_{secrets.token_hex(4)}"
     with psycopg.connect(db, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
+        # template0: another session on template1 would make CREATE DATABASE fail.
+        conn.execute(f"CREATE DATABASE {name} TEMPLATE template0")
     url = urllib.parse.urlsplit(db)._replace(path=f"/{name}").geturl()
     try:
         yield url
@@ -250,6 +252,11 @@ def wait_for_server(proc: subprocess.Popen[bytes], port: int, timeout: float = 3
     raise RuntimeError(f"keyturn serve did not answer within {timeout} s")
 
 
+def load_average() -> str:
+    """The machine's 1/5/15-minute load (figures from a shared machine need it beside them)."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg()) + f" on {os.cpu_count()} CPUs"
+
+
 def percentile(sorted_values: list[float], q: float) -> float:
     if not sorted_values:
         return float("nan")
@@ -297,6 +304,7 @@ def soak(args: argparse.Namespace, tmp: Path, db: str) -> int:
             f"soak: {store_kind}, {args.sessions} sessions, {args.clients} client threads, "
             f"{args.seconds:g} s, server pid {server.pid} on {HOST}:{port}"
         )
+        print(f"load before:  {load_average()}")
         client = subprocess.run(
             [
                 *(sys.executable, os.path.abspath(__file__), "--client"),
@@ -318,6 +326,7 @@ def soak(args: argparse.Namespace, tmp: Path, db: str) -> int:
         print(f"soak: client process failed with {client.returncode}")
         return 1
 
+    print(f"load after:   {load_average()}")
     result = json.loads(result_path.read_text(encoding="utf-8"))
     latencies = sorted(result["latencies"])
     errors: list[str] = result["errors"]
