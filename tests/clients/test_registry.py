@@ -211,3 +211,37 @@ def _jwk() -> dict[str, Any]:
     import keyturn as kt
 
     return dict(kt.SigningKey.generate().public_key.to_jwk())
+
+
+def test_what_a_client_may_ask_for(registry: Any) -> None:
+    client, _ = add(registry, scopes="read write", audiences=["api.a", "api.b"])
+    assert client.allows_scopes([])
+    assert client.allows_scopes(["read"])
+    assert client.allows_scopes({"read", "write"})
+    assert not client.allows_scopes(["read", "admin"])
+    assert client.allows_audience("api.b")
+    assert not client.allows_audience("api.")  # exact, never a prefix
+    assert not client.allows_audience("api.c")
+
+
+def test_registry_configuration_mistakes() -> None:
+    from keyturn.clients import AsyncClientRegistry, ClientRegistry
+    from keyturn.stores.memory.clients import MemoryClientStore
+    from keyturn.stores.redis.clients import AsyncRedisClientStore
+
+    mistakes: list[Any] = [
+        lambda: ClientRegistry(MemoryClientStore(), leeway=301),  # over MAX_LEEWAY
+        lambda: ClientRegistry(MemoryClientStore(), leeway=-1),
+        lambda: ClientRegistry(MemoryClientStore(), leeway=True),
+        # An async store in the sync registry: its calls would return coroutines, never run.
+        lambda: ClientRegistry(AsyncRedisClientStore("redis://127.0.0.1:1/0")),
+        # The method says how the request carried a secret; private_key_jwt carries none.
+        lambda: ClientRegistry(MemoryClientStore()).authenticate(
+            "svc", "ktc_x", method="private_key_jwt"
+        ),
+    ]
+    for mistake in mistakes:
+        with pytest.raises(ConfigurationError) as caught:
+            mistake()
+        assert caught.value.code == "configuration_invalid"
+    assert AsyncClientRegistry(MemoryClientStore()).store is not None  # a sync store is fine
