@@ -1,6 +1,6 @@
-"""``keyturn serve``'s authorization server: ``with_authorization_server(args, ring, issuer,
-service, app)`` puts the metadata, token, introspection and revocation endpoints in front of
-``app``, with the registered clients and the revocation list of the database ``--db`` names.
+"""``keyturn serve``'s authorization server: ``with_authorization_server(issuer, ring, backend,
+service, revocations, app)`` puts the metadata, token, introspection and revocation endpoints in
+front of ``app``, with the registered clients of the database ``--db`` names (``backend``).
 
 Always on: a server with no registered client issues nothing through ``/oauth/token`` but the
 ``refresh_token`` grant, which ``/auth/refresh`` already offers; the metadata lets every other
@@ -10,41 +10,40 @@ service find the keys (``RemoteJWKS.from_issuer``). The limiter is in-process (`
 
 from __future__ import annotations
 
-import argparse
-from typing import Any
-
 from keyturn.asgi._http import ASGIApp
+from keyturn.authserver._tokens import Families
 from keyturn.authserver.server import AuthorizationKeys, authorization_server
 from keyturn.clients import ClientRegistry
 from keyturn.issuer import Issuer
 from keyturn.revocation import Revocations
+from keyturn.stores import Backend
 
 __all__ = ["with_authorization_server"]
 
 
 def with_authorization_server(
-    args: argparse.Namespace, ring: AuthorizationKeys, issuer: Issuer, service: Any, app: ASGIApp
+    issuer: Issuer,
+    ring: AuthorizationKeys,
+    backend: Backend,
+    service: Families,
+    revocations: Revocations,
+    app: ASGIApp,
 ) -> ASGIApp:
-    """``app`` behind keyturn's authorization server for ``issuer`` (``--issuer``).
-
-    The clients and revocations come from their own ``open_backend(args.db)``: the process keeps
-    it until it ends, as it keeps the token store.
-    """
-    from keyturn.stores import open_backend
-
-    backend = open_backend(args.db)
+    """``app`` behind keyturn's authorization server for ``issuer`` (``--issuer``): clients from
+    ``backend.clients``, refresh families from ``service``, access-token revocations into
+    ``revocations`` (the ones ``service`` and the endpoints' verifier consult)."""
     server = authorization_server(
         issuer,
         keys=ring,
         clients=ClientRegistry(backend.clients),
         families=service,
-        revocations=Revocations(backend.revocations),
+        revocations=revocations,
         app=app,
     )
     print(
-        f"authorization server: {issuer.issuer} (discovery at "
-        f"{issuer.issuer.rstrip('/')}/.well-known/openid-configuration; register clients with "
-        "keyturn clients add)",
+        f"authorization server for {issuer.issuer}: discovery at "
+        f"{issuer.issuer.rstrip('/')}/.well-known/openid-configuration, tokens at /oauth/token "
+        "(register clients with: keyturn clients add)",
         flush=True,
     )
     return server
