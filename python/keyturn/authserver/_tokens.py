@@ -30,7 +30,7 @@ from keyturn.refresh.store import AsyncStore, Store
 from keyturn.revocation import Revocations
 from keyturn.tokens import Verifier
 
-__all__ = ["AccessTokens", "Families", "Presented", "read", "snapshot"]
+__all__ = ["AccessTokens", "Families", "KnownToken", "read", "snapshot"]
 
 
 class Families(Protocol):
@@ -45,7 +45,7 @@ class Families(Protocol):
 
 
 @dataclass(frozen=True)
-class Presented:
+class KnownToken:
     """A token as this server knows it: its kind, whether it is active, and what it says.
 
     ``claims`` are the RFC 7662 members (``sub``, ``scope``, ``client_id``, ``exp``, ``iat``,
@@ -64,7 +64,7 @@ class Presented:
         return any(client.allows_audience(name) for name in audiences)
 
 
-UNKNOWN = Presented("unknown", False, {})
+UNKNOWN = KnownToken("unknown", False, {})
 
 
 async def snapshot(families: Families, token: str) -> Snapshot | None:
@@ -117,7 +117,7 @@ async def read(
     families: Families | None,
     access: AccessTokens,
     audience: str | list[str],
-) -> Presented:
+) -> KnownToken:
     """What ``token`` is, as ``client`` may know it (a refresh token by its ``ktr_`` shape, else
     an access token); ``UNKNOWN`` for a token the client may not see."""
     if token.startswith(token_format.PREFIX):
@@ -126,11 +126,11 @@ async def read(
             return UNKNOWN
         # Active exactly when rotating it now would succeed (not used, expired or revoked).
         active = rules.decide(found, time.time(), 0) is rules.Outcome.ROTATE
-        presented = Presented("refresh_token", active, family_claims(found, audience))
+        presented = KnownToken("refresh_token", active, family_claims(found, audience))
     else:
         try:
             claims = await access.verifier(client).averify(token)
         except TokenError:
             return UNKNOWN
-        presented = Presented("access_token", True, claims)
+        presented = KnownToken("access_token", True, claims)
     return presented if presented.visible_to(client) else UNKNOWN
