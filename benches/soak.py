@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 import keyturn
-from keyturn.cli import DEFAULT_AUDIENCE, DEFAULT_ISSUER, open_store
+from keyturn.cli import DEFAULT_AUDIENCE, DEFAULT_ISSUER, open_db
 
 HOST = "127.0.0.1"
 MAX_REQUESTS_PER_THREAD = 10_000_000  # a second bound besides the deadline
@@ -278,14 +278,12 @@ def soak(args: argparse.Namespace, tmp: Path, db: str) -> int:
     store_kind = "postgresql" if is_postgres(db) else "sqlite"
 
     issuer = keyturn.Issuer(ring, issuer=DEFAULT_ISSUER, audience=DEFAULT_AUDIENCE)
-    service = keyturn.TokenService(issuer, store=open_store(db))
-    try:
+    with open_db(db) as backend:
+        service = keyturn.TokenService(issuer, store=backend.tokens)
         sessions = []
         for n in range(args.sessions):
             pair = service.issue_pair(f"user-{n}", "soak")
             sessions.append([pair.family_id, pair.refresh])
-    finally:
-        service.close()
     state = tmp / "state.json"
     state.write_text(json.dumps({"sessions": sessions}), encoding="utf-8")
     result_path = tmp / "result.json"

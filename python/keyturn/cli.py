@@ -22,7 +22,9 @@ from urllib.parse import urlsplit
 from keyturn import _cli_clients, _cli_oidc, _core
 from keyturn._command import CommandError
 from keyturn._keyfile import KeyringFile
+from keyturn._limits import MAX_TTL
 from keyturn.errors import (
+    ConfigurationError,
     InvalidAudience,
     InvalidIssuer,
     JWKSError,
@@ -32,6 +34,7 @@ from keyturn.errors import (
 )
 from keyturn.issuer import Issuer
 from keyturn.keyring import Keyring
+from keyturn.stores import SCHEMES, Backend, open_backend
 from keyturn.tokens import DEFAULT_ALGORITHMS, Verifier
 
 __all__ = ["main"]
@@ -97,24 +100,20 @@ def load_keyring(path: str) -> Keyring:
 _STORE_SCHEMES = "a SQLite file path, sqlite:///PATH, postgresql://, redis://, rediss:// or unix://"
 
 
-def open_store(url: str) -> Any:
-    """A token store from ``--db``: a SQLite path, or a ``postgresql://`` / ``redis://`` URL."""
-    from keyturn.stores.postgres import PostgresStore
-    from keyturn.stores.redis import RedisStore
-    from keyturn.stores.sqlite import SQLiteStore
-
+def open_db(url: str) -> Backend:
+    """The backend of ``--db`` (``keyturn.stores.open_backend``): a SQLite path, or a
+    ``postgresql://`` / ``redis://`` URL; every store of the command on one pool or client."""
     scheme, separator, _ = url.partition("://")
-    if scheme in ("postgresql", "postgres"):
-        return PostgresStore(url)
-    if scheme in ("redis", "rediss", "unix"):
-        return RedisStore(url)
-    if separator and scheme != "sqlite":
+    if separator and scheme not in SCHEMES:
         raise CommandError(f"--db: unsupported scheme {scheme!r}; use {_STORE_SCHEMES}")
-    path = url.removeprefix("sqlite:///")
-    directory = os.path.dirname(path) or "."
-    if not os.path.isdir(directory):
-        raise CommandError(f"--db: directory {directory} does not exist (create it first)")
-    return SQLiteStore(path)
+    if not separator or scheme == "sqlite":
+        directory = os.path.dirname(url.removeprefix("sqlite:///")) or "."
+        if not os.path.isdir(directory):
+            raise CommandError(f"--db: directory {directory} does not exist (create it first)")
+    try:
+        return open_backend(url)
+    except ConfigurationError as error:
+        raise CommandError(f"--db {shown_db(url)}: {error}") from None
 
 
 _DEFAULT_PORTS = {"postgresql": 5432, "postgres": 5432, "redis": 6379, "rediss": 6379}
@@ -128,8 +127,8 @@ def shown_db(url: str) -> str:
     return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@")).geturl()
 
 
-def connect_store(url: str) -> Any:
-    """``open_store`` after checking that a server URL answers at all: a dead server is one line
+def connect_db(url: str) -> Backend:
+    """``open_db`` after checking that a server URL answers at all: a dead server is one line
     at once, not a pool's retries and a timeout later."""
     parts = urlsplit(url)
     port = _DEFAULT_PORTS.get(parts.scheme)
@@ -142,14 +141,11 @@ def connect_store(url: str) -> Any:
                 f"--db {shown_db(url)}: cannot connect to {parts.hostname}:{parts.port or port} "
                 f"({reason}); is the server running, and is the URL right?"
             ) from None
-    return open_store(url)
+    return open_db(url)
 
 
 def store_failed(url: str, error: StoreError) -> CommandError:
     return CommandError(f"--db {shown_db(url)}: {error} (check the server and the URL)")
-
-
-MAX_TTL = 86400
 
 
 def make_issuer(args: argparse.Namespace, ring: Keyring | KeyringFile) -> Issuer:
@@ -247,13 +243,13 @@ def token_issue(args: argparse.Namespace) -> None:
         return
     from keyturn.refresh import TokenService
 
-    service = TokenService(issuer, store=connect_store(args.db))
-    try:
-        pair = service.issue_pair(args.sub, args.device, claims=extra or None)
-    except StoreError as error:
-        raise store_failed(args.db, error) from None
-    finally:
-        service.close()
+    with connect_db(args.db) as backend:
+        try:
+            pair = TokenService(issuer, backend.tokens).issue_pair(
+                args.sub, args.device, claims=extra or None
+            )
+        except StoreError as error:
+            raise store_failed(args.db, error) from None
     if args.json:
         print_json(
             {
@@ -333,6 +329,7 @@ def serve(args: argparse.Namespace) -> None:
         raise CommandError("keyturn serve needs uvicorn: pip install 'keyturn[server]'") from None
     from keyturn.asgi import jwks_endpoint, refresh_endpoints
     from keyturn.refresh import TokenService
+    from keyturn.revocation import Revocations
 
     try:
         # Follows the file, so `keyturn keys rotate|revoke|maintain` apply without a restart.
@@ -343,8 +340,14 @@ def serve(args: argparse.Namespace) -> None:
         raise keyring_error(args.keyring, error) from None
     issuer = make_issuer(args, ring)
     check_port_free(args.host, args.port)
-    service = TokenService(issuer, store=connect_store(args.db))
-    app = refresh_endpoints(service, verifier=issuer.verifier(), app=jwks_endpoint(ring))
+    backend = connect_db(args.db)
+    # One database for every store. logout-all ends the user's refresh families and, by the
+    # service's watermark on the subject, the access tokens already out; the endpoints' verifier
+    # consults the same revocations (refresh_endpoints' own revocations= would write it twice).
+    revocations = Revocations(backend.revocations)
+    service = TokenService(issuer, backend.tokens, revocations=revocations)
+    verifier = issuer.verifier(revocations=revocations)
+    app = refresh_endpoints(service, verifier=verifier, app=jwks_endpoint(ring))
     app = _cli_oidc.with_sign_in(args, service, app)
     print(
         f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout); "
@@ -354,7 +357,7 @@ def serve(args: argparse.Namespace) -> None:
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:
-        service.close()
+        backend.close()
 
 
 def check_port_free(host: str, port: int) -> None:

@@ -90,6 +90,10 @@ def test_body_client_and_logout_all(served: str, run: Run) -> None:
         assert client.post("/auth/logout-all", headers=bearer).status_code == 200
         gone = client.post("/auth/refresh", json={"refresh_token": laptop["refresh_token"]})
         assert gone.json()["error_description"] == "refresh_revoked"
+        # The access tokens already out died too: serve wires one Revocations (same database).
+        again = client.post("/auth/logout-all", headers=bearer)
+        assert again.status_code == 401
+        assert again.json()["error_description"] == "token_revoked"
 
 
 def test_junk_gets_rfc6749_errors_never_a_trace(served: str) -> None:

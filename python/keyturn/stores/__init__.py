@@ -1,39 +1,50 @@
-"""One backend per database: ``open_backend(url)`` gives every store keyturn keeps in that database
-(refresh tokens, access-token revocations, registered clients), made on ONE connection pool or
-client.
+"""One backend per database: every store keyturn keeps in that database (refresh tokens,
+access-token revocations, registered clients), made on ONE connection pool or client.
 
-========================  ===================================================================
-``memory://``             ``MemoryStore`` + ``MemoryRevocationStore`` (this process only)
-``sqlite:///path``, path  ``SQLiteStore`` + ``SQLiteRevocationStore`` on one file (one write lock)
-``postgresql://``         ``PostgresStore`` + ``PostgresRevocationStore`` on one psycopg pool
-``redis://``, ``rediss://``  ``RedisStore`` + ``RedisRevocationStore`` on one redis-py client
-========================  ===================================================================
+``open_backend(target)`` gives the blocking stores, ``open_async_backend(target)`` the asyncio
+ones. ``target`` is a URL or path, or a pool or client of the caller's:
 
-Any other scheme is a ``ConfigurationError`` naming it. The backend owns the shared pool or client;
-``Backend.close()`` releases it (the stores' own ``close()`` leave a shared pool alone). A new
-concern (browser sessions, registered clients) is one more field here and one more store per
-database beside the two below.
+==============================  ===============================================================
+``memory://``                   the memory stores (this process only)
+``sqlite:///path``, a path      the SQLite stores on one file (one write lock); async: the same
+``postgresql://``               the PostgreSQL stores on one psycopg pool (async: one
+                                ``AsyncConnectionPool``, opened on first use)
+``redis://``, ``rediss://``,    the Redis stores on one redis-py client (async: one
+``unix://``                     ``redis.asyncio`` client)
+a ``psycopg_pool`` pool         the PostgreSQL stores on it (``ConnectionPool`` for
+                                ``open_backend``, ``AsyncConnectionPool`` for the async one)
+a redis-py client               the Redis stores on it (``Redis`` or ``RedisCluster``; their
+                                ``redis.asyncio`` twins for the async one)
+==============================  ===============================================================
+
+Any other scheme or object is a ``ConfigurationError`` naming it. A backend opened from a URL owns
+its pool or client and ``close()`` (``aclose()``) releases it; a pool or client of the caller's
+stays theirs to close. A new concern (browser sessions) is one more field in both backends, one
+more store in ``_open``'s memory and ``_sqlite``, and one more class per server database in
+``_store_classes``.
 """
 
 from __future__ import annotations
 
+import inspect
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from keyturn.errors import ConfigurationError
-from keyturn.refresh.store import Store
-from keyturn.revocation import RevocationStore
+from keyturn.refresh.store import AsyncStore, Store
+from keyturn.revocation import AsyncRevocationStore, RevocationStore
 from keyturn.stores.memory import MemoryRevocationStore, MemoryStore
 from keyturn.stores.memory.clients import MemoryClientStore
 
 if TYPE_CHECKING:
-    from keyturn.clients import ClientStore
+    from keyturn.clients import AsyncClientStore, ClientStore
 
-__all__ = ["SCHEMES", "Backend", "open_backend"]
+__all__ = ["SCHEMES", "AsyncBackend", "Backend", "open_async_backend", "open_backend"]
 
-SCHEMES = ("memory", "sqlite", "postgresql", "postgres", "redis", "rediss")
+_POSTGRES, _REDIS = ("postgresql", "postgres"), ("redis", "rediss", "unix")
+SCHEMES = ("memory", "sqlite", *_POSTGRES, *_REDIS)
 
 
 @dataclass(frozen=True)
@@ -44,10 +55,10 @@ class Backend:
     tokens: Store
     revocations: RevocationStore
     clients: ClientStore
-    _release: Callable[[], None] = field(repr=False)
+    _release: Callable[[], object] = field(repr=False)
 
     def close(self) -> None:
-        """Release the stores and the pool or client they share."""
+        """Release the stores and the pool or client they share (if the backend made it)."""
         self.tokens.close()
         self.revocations.close()
         self.clients.close()
@@ -60,78 +71,168 @@ class Backend:
         self.close()
 
 
-def open_backend(url: str | os.PathLike[str], *, timeout: float = 5.0) -> Backend:
-    """The backend for ``url``: ``memory://``, ``sqlite:///path`` or a bare file path,
-    ``postgresql://...``, ``redis://...`` / ``rediss://...``."""
-    text = os.fspath(url)
+@dataclass(frozen=True)
+class AsyncBackend:
+    """The stores of one database for asyncio (``AsyncTokenService``, ``Revocations``' ``a``
+    methods): native async on PostgreSQL and Redis, the blocking ones on SQLite and memory (which
+    the async services run in worker threads)."""
+
+    scheme: str
+    tokens: AsyncStore | Store
+    revocations: AsyncRevocationStore | RevocationStore
+    clients: AsyncClientStore | ClientStore
+    _release: Callable[[], object] = field(repr=False)
+
+    async def aclose(self) -> None:
+        """Release the stores and the pool or client they share (if the backend made it)."""
+        for close in (self.tokens.close, self.revocations.close, self.clients.close, self._release):
+            await _finish(close())
+
+    async def __aenter__(self) -> AsyncBackend:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+
+async def _finish(result: object) -> None:
+    """Await what a close returned when it is a coroutine (an async store's or pool's close)."""
+    if inspect.isawaitable(result):
+        await result
+
+
+def open_backend(target: str | os.PathLike[str] | Any, *, timeout: float = 5.0) -> Backend:
+    """The blocking backend for ``target``: ``memory://``, ``sqlite:///path`` or a bare file
+    path, ``postgresql://...``, ``redis://...`` / ``rediss://...`` / ``unix://...``, or an
+    existing psycopg ``ConnectionPool`` or redis-py client."""
+    return Backend(*_open(target, timeout, asynchronous=False))
+
+
+def open_async_backend(
+    target: str | os.PathLike[str] | Any, *, timeout: float = 5.0
+) -> AsyncBackend:
+    """``open_backend`` for asyncio: the same targets, an ``AsyncConnectionPool`` or a
+    ``redis.asyncio`` client in place of the blocking ones."""
+    return AsyncBackend(*_open(target, timeout, asynchronous=True))
+
+
+_Opened = tuple[str, Any, Any, Any, Callable[[], object]]
+
+
+def _open(target: object, timeout: float, *, asynchronous: bool) -> _Opened:
+    if not isinstance(target, (str, os.PathLike)):
+        scheme = _shared_kind(target, asynchronous)
+        return (scheme, *_server_stores(scheme, target, timeout, asynchronous), _nothing)
+    text = os.fspath(target)
     scheme, separator, rest = text.partition("://")
     if not separator:
         return _sqlite(text)
     if scheme == "sqlite":
         return _sqlite(rest.removeprefix("/"))
-    opener = _OPENERS.get(scheme)
-    if opener is None:
+    if scheme == "memory":
+        return "memory", MemoryStore(), MemoryRevocationStore(), MemoryClientStore(), _nothing
+    if scheme not in SCHEMES:
         raise ConfigurationError(
             f"unsupported database scheme {scheme!r}: use one of {', '.join(SCHEMES)}"
         )
-    return opener(text, timeout)
+    name = "postgresql" if scheme in _POSTGRES else "redis"
+    shared = _connect(name, text, timeout, asynchronous)
+    release = shared.close if name == "postgresql" or not asynchronous else shared.aclose
+    return (name, *_server_stores(name, shared, timeout, asynchronous), release)
 
 
 def _nothing() -> None:
-    """A backend whose stores hold no shared resource."""
+    """Nothing of the backend's own to release."""
 
 
-def _memory(url: str, timeout: float) -> Backend:
-    return Backend("memory", MemoryStore(), MemoryRevocationStore(), MemoryClientStore(), _nothing)
-
-
-def _sqlite(path: str) -> Backend:
+def _sqlite(path: str) -> _Opened:
     from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
     from keyturn.stores.sqlite.clients import SQLiteClientStore
 
     if not path:
         raise ConfigurationError("sqlite:/// needs a file path (sqlite:///var/lib/keyturn.db)")
     # One file; every write queues on the file's one process-wide lock (keyturn._sqlite).
-    return Backend(
-        "sqlite",
-        SQLiteStore(path),
-        SQLiteRevocationStore(path),
-        SQLiteClientStore(path),
-        _nothing,
-    )
+    stores = SQLiteStore(path), SQLiteRevocationStore(path), SQLiteClientStore(path)
+    return ("sqlite", *stores, _nothing)
 
 
-def _postgres(url: str, timeout: float) -> Backend:
-    from keyturn.stores.postgres import PostgresRevocationStore, PostgresStore
-    from keyturn.stores.postgres._pool import drivers, pool_options
-    from keyturn.stores.postgres.clients import PostgresClientStore
+def _connect(name: str, url: str, timeout: float, asynchronous: bool) -> Any:
+    """The pool or client the backend opens for a URL, with keyturn's options."""
+    if name == "postgresql":
+        from keyturn.stores.postgres._pool import drivers, pool_options
 
-    _, pool_module = drivers()
-    pool: Any = pool_module.ConnectionPool(url, open=True, **pool_options(10, timeout))
-    tokens = PostgresStore(pool=pool, timeout=timeout)
-    revocations = PostgresRevocationStore(pool=pool)
-    clients = PostgresClientStore(pool=pool)
-    return Backend("postgresql", tokens, revocations, clients, pool.close)
-
-
-def _redis(url: str, timeout: float) -> Backend:
-    from keyturn.stores.redis import RedisRevocationStore, RedisStore
+        _, pools = drivers()
+        pool_class = pools.AsyncConnectionPool if asynchronous else pools.ConnectionPool
+        # An async pool opens inside the event loop, on the stores' first use.
+        return pool_class(url, open=not asynchronous, **pool_options(10, timeout))
     from keyturn.stores.redis._client import driver
-    from keyturn.stores.redis.clients import RedisClientStore
 
-    client: Any = driver().Redis.from_url(
-        url, socket_timeout=timeout, socket_connect_timeout=timeout
+    redis = driver()
+    client_class = redis.asyncio.Redis if asynchronous else redis.Redis
+    return client_class.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
+
+
+def _server_stores(
+    name: str, shared: Any, timeout: float, asynchronous: bool
+) -> tuple[Any, Any, Any]:
+    """The stores of every concern on one pool or client."""
+    option = "pool" if name == "postgresql" else "client"
+    tokens, revocations, clients = (
+        store_class(**{option: shared}, timeout=timeout)
+        for store_class in _store_classes(name, asynchronous)
     )
-    tokens = RedisStore(client=client, timeout=timeout)
-    revocations = RedisRevocationStore(client=client)
-    clients = RedisClientStore(client=client)
-    return Backend("redis", tokens, revocations, clients, client.close)
+    return tokens, revocations, clients
 
 
-_OPENERS: dict[str, Callable[[str, float], Backend]] = {
-    "memory": _memory,
-    "postgresql": _postgres,
-    "postgres": _postgres,
-    "redis": _redis,
-    "rediss": _redis,
-}
+def _store_classes(name: str, asynchronous: bool) -> tuple[Any, Any, Any]:
+    """A server database's store classes, one per concern (drivers imported only here)."""
+    if name == "postgresql":
+        from keyturn.stores import postgres
+        from keyturn.stores.postgres import clients as postgres_clients
+
+        if asynchronous:
+            return (
+                postgres.AsyncPostgresStore,
+                postgres.AsyncPostgresRevocationStore,
+                postgres_clients.AsyncPostgresClientStore,
+            )
+        return (
+            postgres.PostgresStore,
+            postgres.PostgresRevocationStore,
+            postgres_clients.PostgresClientStore,
+        )
+    from keyturn.stores import redis
+    from keyturn.stores.redis import clients as redis_clients
+
+    if asynchronous:
+        return (
+            redis.AsyncRedisStore,
+            redis.AsyncRedisRevocationStore,
+            redis_clients.AsyncRedisClientStore,
+        )
+    return (redis.RedisStore, redis.RedisRevocationStore, redis_clients.RedisClientStore)
+
+
+def _shared_kind(target: object, asynchronous: bool) -> str:
+    """``postgresql`` or ``redis`` for a pool or client of the caller's; anything else, or one of
+    the other mode (an asyncio pool given to ``open_backend``), is refused naming what it is."""
+    package = type(target).__module__.partition(".")[0]
+    wanted = "an asyncio" if asynchronous else "a blocking"
+    if package == "psycopg_pool":
+        from keyturn.stores.postgres._pool import drivers
+
+        _, pools = drivers()
+        if isinstance(target, pools.AsyncConnectionPool if asynchronous else pools.ConnectionPool):
+            return "postgresql"
+    elif package == "redis":
+        from keyturn.stores.redis._client import driver
+
+        redis = driver()
+        module = redis.asyncio if asynchronous else redis
+        if isinstance(target, (module.Redis, module.RedisCluster)):
+            return "redis"
+    function = "open_async_backend" if asynchronous else "open_backend"
+    raise ConfigurationError(
+        f"{function} takes a database URL or path, or {wanted} psycopg pool or redis-py client; "
+        f"not a {type(target).__module__}.{type(target).__qualname__}"
+    )
