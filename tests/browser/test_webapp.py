@@ -46,6 +46,10 @@ if (DRIVER is None or BROWSER is None) and os.environ.get("CI") != "true":
     )
 
 webdriver = pytest.importorskip("selenium.webdriver")
+from selenium.common.exceptions import (  # noqa: E402
+    NoSuchElementException,
+    StaleElementReferenceException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -125,10 +129,14 @@ def browser(chromium: Any, url: str) -> Any:
     return chromium
 
 
+def wait(browser: Any) -> Any:
+    # A navigation replaces the document under a lookup: look again rather than fail.
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    return WebDriverWait(browser, STEP_SECONDS, ignored_exceptions=ignored)
+
+
 def status_is(browser: Any, text: str) -> None:
-    WebDriverWait(browser, STEP_SECONDS).until(
-        lambda driver: driver.find_element(By.ID, "status").text == text
-    )
+    wait(browser).until(lambda driver: driver.find_element(By.ID, "status").text == text)
 
 
 def sign_in(browser: Any, url: str, user: str = "alice", password: str = PASSWORD) -> None:
@@ -191,7 +199,7 @@ def test_silent_refresh_on_401(browser: Any, url: str, site: Any) -> None:
     # call a 401 (key_unknown), which the page answers with one refresh and a retry.
     site.ring.revoke(site.ring.current.kid)
     browser.find_element(By.ID, "call-api").click()
-    WebDriverWait(browser, STEP_SECONDS).until(
+    wait(browser).until(
         lambda driver: '"user":"alice"' in driver.find_element(By.ID, "api-result").text
     )
     assert cookie_value(browser, "__Host-keyturn_refresh") != before
@@ -253,11 +261,11 @@ def test_a_cross_site_form_post_is_refused(browser: Any, url: str, evil_url: str
     sign_in(browser, url)
     # SameSite=Lax keeps the session cookie off a cross-site POST: nothing to act on.
     browser.get(f"{evil_url}/?{url}/auth/session/logout-all")
-    WebDriverWait(browser, STEP_SECONDS).until(lambda driver: driver.current_url.startswith(url))
-    assert '"no session cookie"' in browser.page_source
+    wait(browser).until(lambda driver: driver.current_url == f"{url}/auth/session/logout-all")
+    wait(browser).until(lambda driver: '"no session cookie"' in driver.page_source)
     # Login CSRF: a cross-site form cannot sign the browser into another account.
     browser.get(f"{evil_url}/?{url}/login")
-    WebDriverWait(browser, STEP_SECONDS).until(lambda driver: driver.current_url.startswith(url))
-    assert "cross-site request refused" in browser.page_source
+    wait(browser).until(lambda driver: driver.current_url == f"{url}/login")
+    wait(browser).until(lambda driver: "cross-site request refused" in driver.page_source)
     browser.get(f"{url}/")
     status_is(browser, "signed in as alice")
