@@ -14,7 +14,8 @@
 #                   py:verify py:jwk py:jwks py:pyjwt py:refresh
 #   KEYTURN_VENV    the venv with keyturn and its test extra installed (default .venv)
 #
-# cargo-fuzz needs nightly flags: stable rustc accepts them with RUSTC_BOOTSTRAP=1, set here.
+# cargo-fuzz needs nightly flags: stable rustc accepts them with RUSTC_BOOTSTRAP=1, set here. The
+# Rust targets link the core without its `python` feature, so they build no pyo3.
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +32,7 @@ sanitizer=${FUZZ_SANITIZER:-address}
 targets=${FUZZ_TARGETS:-rust:verify rust:jwk rust:der rust:json rust:claims rust:b64 py:verify py:jwk py:jwks py:pyjwt py:refresh}
 cargo_fuzz_version=0.13.2
 
-export RUSTC_BOOTSTRAP=1 PYO3_PYTHON="$py"
+export RUSTC_BOOTSTRAP=1
 logs="$root/fuzz/artifacts/logs"
 mkdir -p "$logs"
 

@@ -12,29 +12,28 @@ source scripts/lib.sh
 
 venv=${KEYTURN_VENV:-$root/.venv}
 py="$venv/bin/python"
-# PyO3's build script must see the same interpreter the package was installed into.
+# PyO3's build script (the `python` feature only) must see the interpreter the package is
+# installed into.
 export PYO3_PYTHON="$py"
 
 section "cargo fmt --check"
 cargo fmt --check
 
-section "cargo clippy"
+section "cargo clippy (the core alone, then with the Python edge)"
 cargo clippy --all-targets -- -D warnings
+cargo clippy --all-targets --features python -- -D warnings
 
 section "cargo test"
-# Without the extension-module feature a test binary that calls into Python links libpython,
-# which pyenv keeps outside the loader's path. Today's Rust tests use no Python symbol (the
-# linker drops libpython, checked with ldd), so this only keeps such a test from failing to load.
-libdir=$("$py" -c 'import sysconfig; print(sysconfig.get_config_var("LIBDIR"))')
-LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" cargo test
+# The core without the `python` feature: no pyo3 in the build, so no interpreter is involved
+# (PYO3_PYTHON is dropped to show it).
+env -u PYO3_PYTHON cargo test
 # The run above uses .cargo/config.toml's AVX-512 IFMA build; RUSTFLAGS replaces that to rerun the
 # tests (Ed25519 conformance included) on the AVX2 and serial backends, each in its own target dir.
 if [ "$(uname -m)" = x86_64 ]; then
     for pair in simd:avx2 serial:serial; do
         section "cargo test (curve25519-dalek backend ${pair%:*})"
         RUSTFLAGS="--cfg curve25519_dalek_backend=\"${pair%:*}\"" CARGO_TARGET_DIR="target/dalek-${pair%:*}" \
-            KEYTURN_EXPECT_ED25519_BACKEND="${pair#*:}" \
-            LD_LIBRARY_PATH="$libdir${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" cargo test
+            KEYTURN_EXPECT_ED25519_BACKEND="${pair#*:}" env -u PYO3_PYTHON cargo test
     done
 fi
 

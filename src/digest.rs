@@ -31,18 +31,3 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abcd"));
     }
 }
-
-pub mod py {
-    use pyo3::prelude::*;
-    use pyo3::types::PyBytes;
-
-    #[pyfunction]
-    pub fn sha256<'py>(py: Python<'py>, data: &[u8]) -> Bound<'py, PyBytes> {
-        PyBytes::new(py, &super::sha256(data))
-    }
-
-    #[pyfunction]
-    pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-        super::constant_time_eq(a, b)
-    }
-}

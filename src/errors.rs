@@ -1,4 +1,4 @@
-//! keyturn's error type, and the one place where it becomes a Python exception.
+//! keyturn's error type. It becomes a Python exception in one place, `src/python/errors.rs`.
 //!
 //! The exception classes live in `keyturn.errors` (Python), like pyca/cryptography's: Rust names the
 //! class, Python owns the hierarchy. Messages never contain token bytes, secrets or key material.
@@ -105,44 +105,3 @@ impl Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
-
-pub mod py {
-    //! The conversion point: Rust [`Error`] → an instance of the matching `keyturn.errors` class.
-
-    use super::Error;
-    use pyo3::prelude::*;
-    use pyo3::sync::PyOnceLock;
-    use pyo3::types::{PyDict, PyModule};
-
-    static ERRORS_MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
-
-    /// The Python exception instance for `err`.
-    pub fn to_instance<'py>(py: Python<'py>, err: &Error) -> PyResult<Bound<'py, PyAny>> {
-        let module = ERRORS_MODULE.get_or_try_init(py, || {
-            PyModule::import(py, "keyturn.errors").map(Bound::unbind)
-        })?;
-        let class = module.bind(py).getattr(err.kind.class_name())?;
-        let kwargs = PyDict::new(py);
-        if let Some(claim) = &err.claim {
-            kwargs.set_item("claim", claim.as_ref())?;
-        }
-        if let Some(code) = err.code {
-            kwargs.set_item("code", code)?;
-        }
-        class.call((err.message.as_ref(),), Some(&kwargs))
-    }
-
-    /// The `PyErr` to raise for `err`.
-    pub fn to_pyerr(py: Python<'_>, err: &Error) -> PyErr {
-        match to_instance(py, err) {
-            Ok(instance) => PyErr::from_value(instance),
-            Err(import_failure) => import_failure,
-        }
-    }
-
-    impl From<Error> for PyErr {
-        fn from(err: Error) -> PyErr {
-            Python::attach(|py| to_pyerr(py, &err))
-        }
-    }
-}

@@ -14,7 +14,6 @@ __all__ = [
     "VerifyingKey",
     "__version__",
     "constant_time_eq",
-    "decode",
     "ed25519_backend",
     "encode",
     "sha256",
@@ -143,19 +142,6 @@ def encode(
     alg: str | None = None,
     headers: Mapping[str, Any] | None = None,
 ) -> str: ...
-def decode(
-    token: str | bytes,
-    keys: VerifyingKey | HmacKey | Sequence[VerifyingKey | HmacKey],
-    *,
-    algorithms: Sequence[str],
-    issuer: str | Sequence[str] | None = None,
-    audience: str | Sequence[str] | None = None,
-    leeway: float = 0.0,
-    require: Sequence[str] | None = None,
-    typ: str | None = None,
-    max_age: float | None = None,
-    now: float | None = None,
-) -> dict[str, Any]: ...
 def unverified_parts(token: str | bytes) -> tuple[dict[str, Any], dict[str, Any]]: ...
 def sha256(data: bytes) -> bytes: ...
 def constant_time_eq(a: bytes, b: bytes) -> bool: ...

@@ -1,7 +1,7 @@
 """The keyturn exception hierarchy.
 
 It lives in Python (like pyca/cryptography's) so users can catch it at any depth; the Rust core
-imports these classes and raises them from one conversion point (``src/errors.rs``).
+imports these classes and raises them from one conversion point (``src/python/errors.rs``).
 
 Every class carries a stable ``code`` string that services can log and map to HTTP responses.
 Messages never contain a token, a secret or key material.

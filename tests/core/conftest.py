@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 import keyturn as kt
-from keyturn import _core
 
 NOW = 1_800_000_000.0
 
@@ -47,7 +46,7 @@ def decode(token: str, key: kt.SigningKey, **policy: Any) -> dict[str, Any]:
     policy.setdefault("issuer", "https://auth.example.com")
     policy.setdefault("audience", "api")
     policy.setdefault("now", NOW)
-    return _core.decode(token, key.public_key, **policy)
+    return kt.decode(token, key.public_key, **policy)
 
 
 def fresh_claims() -> dict[str, Any]:

@@ -15,7 +15,6 @@ from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jwt as jwcrypto_jwt
 
 import keyturn as kt
-from keyturn import _core
 
 SECRET = b"a-shared-secret-of-at-least-32-bytes!!"
 
@@ -42,7 +41,7 @@ def pair() -> tuple[Ed25519PrivateKey, kt.SigningKey]:
 
 
 def _ours(token: str, key: kt.VerifyingKey | kt.HmacKey, alg: str) -> dict[str, Any]:
-    return _core.decode(
+    return kt.decode(
         token, key, algorithms=[alg], issuer="https://auth.example.com", audience="api"
     )
 

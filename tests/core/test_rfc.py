@@ -72,5 +72,5 @@ def test_rfc8037_a4_a5_signature_and_verification() -> None:
     sk.public_key.verify(raw, signing_input.encode())
     # A.4's payload is not JSON, so a JWT decode refuses it after the signature checks out.
     with pytest.raises(kt.MalformedToken) as info:
-        kt._core.decode(RFC8037_TOKEN, sk.public_key, algorithms=["EdDSA"], require=[])
+        kt.decode(RFC8037_TOKEN, sk.public_key, algorithms=["EdDSA"], require=[])
     assert info.value.code == "token_malformed"

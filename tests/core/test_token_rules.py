@@ -222,7 +222,7 @@ def test_no_kid_needs_exactly_one_candidate_key(key: kt.SigningKey, claims: dict
     assert decode(token, key) == claims
     two = [key.public_key, kt.SigningKey.generate(kid="k2").public_key]
     with pytest.raises(kt.UnknownKey) as info:
-        _core.decode(token, two, algorithms=["EdDSA"], audience="api", now=NOW)
+        kt.decode(token, two, algorithms=["EdDSA"], audience="api", now=NOW)
     assert info.value.code == "key_ambiguous"
 
 
@@ -238,7 +238,7 @@ def test_key_restricted_by_its_jwk_alg(key: kt.SigningKey, claims: dict[str, Any
     only_eddsa = kt.VerifyingKey.from_jwk({**key.public_key.to_jwk(), "alg": "EdDSA"})
     token = kt.encode(claims, key, alg="Ed25519")
     with pytest.raises(kt.AlgorithmNotAllowed) as info:
-        _core.decode(token, only_eddsa, algorithms=["EdDSA", "Ed25519"], audience="api", now=NOW)
+        kt.decode(token, only_eddsa, algorithms=["EdDSA", "Ed25519"], audience="api", now=NOW)
     assert info.value.code == "algorithm_not_allowed"
 
 
@@ -417,13 +417,6 @@ def test_encode_refuses_values_json_cannot_carry(key: kt.SigningKey, value: Any)
     with pytest.raises(kt.ConfigurationError) as info:
         kt.encode({"x": value}, key)
     assert info.value.code == "configuration_invalid"
-
-
-def test_encode_refuses_non_json_types(key: kt.SigningKey) -> None:
-    with pytest.raises(TypeError):
-        kt.encode({"x": object()}, key)
-    with pytest.raises(TypeError):
-        kt.encode({1: "x"}, key)
 
 
 def test_encode_with_a_signer_protocol_object(key: kt.SigningKey, claims: dict[str, Any]) -> None:

@@ -6,8 +6,9 @@ deeper than the cap, NaN) raises ``ConfigurationError``, where the same JWK as J
 (the member is ignored) or raises ``InvalidKey``. The same escapes
 ``keys_from_jwks`` / ``RemoteJWKS`` as ``ConfigurationError`` instead of ``JWKSError``: a hostile
 JWKS endpoint can then make a cold verifier raise something that is not a ``TokenError`` and skip
-the JWKS failure bookkeeping. Fixed in the Rust core: ``keys::py::jwk_arg`` reads a mapping
-through ``json.dumps`` and the same strict parser as JSON text, so both forms follow one rule.
+the JWKS failure bookkeeping. Fixed in the Rust edge: ``jwk_arg`` (src/python/keys.rs) reads a
+mapping through ``json.dumps`` and the same strict parser as JSON text, so both forms follow one
+rule.
 """
 
 from __future__ import annotations
