@@ -11,13 +11,18 @@ through the token service, sets the refresh cookie (the same :class:`RefreshCook
 ``/auth/refresh``), clears the login cookie and redirects (303) to ``next``. Any refusal answers
 400 (502 when the provider is unreachable) with ``{"error": <code>}``; nothing is issued and
 ``map_user`` is not called.
+
+With ``sessions=`` (a :class:`keyturn.SessionService`) the callback also starts a browser session
+(a new id; the one the browser held before ends) and binds the refresh family to it: every
+access token the family mints carries the session's ``sid``, so ending the session ends them.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
-from collections.abc import Awaitable, Callable
-from typing import Protocol, cast
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, Protocol, cast
 from urllib.parse import parse_qsl
 
 from keyturn.asgi._http import (
@@ -35,6 +40,7 @@ from keyturn.asgi._http import (
 )
 from keyturn.asgi.cookies import RefreshCookie, cookie_headers
 from keyturn.asgi.refresh import RefreshPair
+from keyturn.asgi.sessions import SessionCookie
 from keyturn.errors import ConfigurationError, KeyturnError, LoginError, ProviderError, StoreError
 from keyturn.relying_party import Login, RelyingParty
 
@@ -50,7 +56,24 @@ UserMapper = Callable[[Login], "str | Awaitable[str]"]
 class LoginIssuer(Protocol):
     """What the callback needs from a :class:`keyturn.TokenService` (or the async one)."""
 
-    def issue_pair(self, user_id: str, device_id: str) -> RefreshPair | Awaitable[RefreshPair]: ...
+    def issue_pair(
+        self, user_id: str, device_id: str, claims: Mapping[str, Any] | None = None
+    ) -> RefreshPair | Awaitable[RefreshPair]: ...
+
+
+class _Started(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def session(self) -> Any: ...
+
+
+class SessionStarter(Protocol):
+    """What the callback needs from a :class:`keyturn.SessionService` (or the async one)."""
+
+    def start(
+        self, user_id: str, *, device: str, user_agent: str, replacing: str | None
+    ) -> _Started | Awaitable[_Started]: ...
 
 
 def login_cookie_name(state: str) -> str:
@@ -96,8 +119,12 @@ class _LoginEndpoints:
         cookie: RefreshCookie,
         device_id: str,
         default_next: str,
+        sessions: SessionStarter | None,
+        session_cookie: SessionCookie,
         app: ASGIApp,
     ) -> None:
+        self.sessions = sessions
+        self.session_cookie = session_cookie
         self.party = party
         self.service = service
         self.map_user = map_user
@@ -152,14 +179,37 @@ class _LoginEndpoints:
         user_id = await call(self.map_user, login)
         if not isinstance(user_id, str) or not user_id:
             raise TypeError("map_user must return the local user id as a non-empty str")
-        pair = cast(RefreshPair, await call(self.service.issue_pair, user_id, self.device_id))
+        session_cookies, claims = await self.start_session(request, user_id)
+        # Two arguments without sessions: a LoginIssuer of old need not take claims.
+        args = (user_id, self.device_id) if claims is None else (user_id, self.device_id, claims)
+        pair = cast(RefreshPair, await call(self.service.issue_pair, *args))
         headers = [
             (b"location", (login.return_to or self.default_next).encode()),
             *clear,
             *cookie_headers(self.cookie.set_cookies(pair.refresh, pair.refresh_expires_at)),
+            *cookie_headers(session_cookies),
             *NO_STORE,
         ]
         await respond(send, 303, None, headers)
+
+    async def start_session(
+        self, request: Request, user_id: str
+    ) -> tuple[list[str], dict[str, str] | None]:
+        """With ``sessions``: a new session (the browser's old id ends: no fixation), its
+        ``Set-Cookie`` values (the first: the CSRF cookie comes with the refresh cookie) and the
+        claims that bind the refresh family to it."""
+        if self.sessions is None:
+            return [], None
+        start = functools.partial(
+            self.sessions.start,
+            user_id,
+            device=self.device_id,
+            user_agent=request.headers.get("user-agent", ""),
+            replacing=request.cookies.get(self.session_cookie.name),
+        )
+        started = cast(_Started, await call(start))
+        session_cookie = self.session_cookie.set_cookies(started.id, started.session.expires_at)[0]
+        return [session_cookie], {"sid": started.session.handle}
 
 
 def _bad_callback() -> LoginError:
@@ -180,6 +230,8 @@ def login_endpoints(
     cookie: RefreshCookie | None = None,
     device_id: str = "web",
     default_next: str = "/",
+    sessions: SessionStarter | None = None,
+    session_cookie: SessionCookie | None = None,
     app: ASGIApp = not_found,
 ) -> ASGIApp:
     """``GET {prefix}/login`` and ``GET {prefix}/callback`` (see the module documentation).
@@ -187,7 +239,9 @@ def login_endpoints(
     ``map_user(login)`` gets the completed :class:`keyturn.Login` (verified id_token claims in
     ``login.claims``, the provider's tokens in ``login.tokens``) and returns the local user id.
     ``cookie`` must be the policy ``refresh_endpoints`` uses. The callback URL registered at
-    the provider is ``party.redirect_uri``, which must point at ``{prefix}/callback``.
+    the provider is ``party.redirect_uri``, which must point at ``{prefix}/callback``. With
+    ``sessions``, the callback also starts a browser session (``session_cookie``'s policy, the
+    one ``session_endpoints`` reads) and binds the refresh family to it (``sid``).
     """
     if local_path(default_next) is None:
         raise ConfigurationError("default_next must be a local path such as '/'")
@@ -199,5 +253,7 @@ def login_endpoints(
         cookie=cookie or RefreshCookie(),
         device_id=device_id,
         default_next=default_next,
+        sessions=sessions,
+        session_cookie=session_cookie or SessionCookie(),
         app=app,
     )
