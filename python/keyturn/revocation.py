@@ -1,20 +1,26 @@
-"""Immediate revocation of access tokens: a ``jti`` denylist and per-subject watermarks.
+"""Immediate revocation of access tokens: a ``jti`` (and ``sid``) denylist and per-subject
+watermarks.
 
 Short-lived access tokens bound the damage of a stolen one; ``Revocations`` is for when minutes
 are too long. A ``Verifier`` given ``revocations=`` consults it after every successful verify
 (a verified-token cache hit included) and raises ``TokenRevoked`` for:
 
 - a token whose ``jti`` was revoked (the entry is kept until the token would have expired, plus
-  the largest leeway), and
+  the largest leeway),
+- a token whose ``sid`` was revoked (the browser session it was minted from ended), whenever
+  issued: the entry sits in the jti denylist under a digest no jti can have, kept as long as a
+  watermark, and
 - a token whose ``sub`` has a watermark T and whose ``iat`` is before T, or missing ("every token
   this subject was issued before T is dead": logout everywhere, a password change). ``iat`` has
   whole seconds, so a token issued in the same second as the watermark, after it, dies too.
 
-The answers live in a ``RevocationStore`` (memory, SQLite, PostgreSQL, Redis; see
-``keyturn.stores``). ``max_staleness`` adds an in-process cache: an answer fetched at
-most that many seconds ago is reused, so a revocation made by another process takes effect within
-``max_staleness`` seconds; one made through this object takes effect at once. Stores key entries
-by SHA-256 of the ``jti`` / ``sub``, so neither appears in the database.
+The answers live in a ``RevocationStore`` or an ``AsyncRevocationStore`` (memory, SQLite,
+PostgreSQL, Redis; see ``keyturn.stores``). ``max_staleness`` adds an in-process cache: an answer
+fetched at most that many seconds ago is reused, so a revocation made by another process takes
+effect within ``max_staleness`` seconds; one made through this object takes effect at once.
+Stores key entries by SHA-256 of the ``jti`` / ``sid`` / ``sub``, so none appears in the
+database. The rules are written once, as sans-IO flows (``keyturn._drive``) that the plain
+methods drive with a sync store and the ``a`` methods with either kind.
 """
 
 from __future__ import annotations
@@ -151,24 +157,36 @@ def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode("utf-8", "surrogatepass")).digest()
 
 
+def _session_digest(sid: str) -> bytes:
+    """A ``sid``'s entry in the denylist beside the jtis: 0xFF never occurs in UTF-8, so no jti
+    (or subject) of any value hashes to a session's digest."""
+    return hashlib.sha256(b"\xff" + sid.encode("utf-8", "surrogatepass")).digest()
+
+
 class _Probe(NamedTuple):
     """The claims revocation looks at, hashed; ``None`` where a claim is absent or not a string."""
 
     jti: bytes | None
     subject: bytes | None
     iat: float | None
+    session: bytes | None = None
 
     @classmethod
     def of(cls, claims: Mapping[str, Any]) -> _Probe:
-        jti, sub, iat = claims.get("jti"), claims.get("sub"), claims.get("iat")
+        jti, sub, iat, sid = (claims.get(name) for name in ("jti", "sub", "iat", "sid"))
         return cls(
             _digest(jti) if isinstance(jti, str) else None,
             _digest(sub) if isinstance(sub, str) else None,
             float(iat) if isinstance(iat, (int, float)) and not isinstance(iat, bool) else None,
+            _session_digest(sid) if isinstance(sid, str) else None,
         )
 
+    def denied(self) -> list[bytes]:
+        """The digests this token is denied by when the denylist holds one."""
+        return [d for d in (self.jti, self.session) if d is not None]
+
     def revoked(self, found: Found) -> bool:
-        if self.jti is not None and self.jti in found.revoked_jtis:
+        if any(digest in found.revoked_jtis for digest in self.denied()):
             return True
         watermark = None if self.subject is None else found.watermarks.get(self.subject)
         # No iat: nothing shows the token was issued after the watermark.
@@ -293,6 +311,14 @@ class Revocations:
     async def arevoke_subject(self, subject: str, before: float | None = None) -> float:
         return await self._arun(self._revoke_subject(subject, before))
 
+    def revoke_session(self, sid: str) -> None:
+        """Kill every token whose ``sid`` claim is this session's, whenever issued (a browser
+        session that ended: ``keyturn.sessions``); kept as long as a watermark."""
+        self._run(self._revoke_session(sid))
+
+    async def arevoke_session(self, sid: str) -> None:
+        await self._arun(self._revoke_session(sid))
+
     def purge(self) -> int:
         """Delete entries no token can need any more; the number deleted."""
         return self._run(self._purge())
@@ -325,6 +351,13 @@ class Revocations:
         # Read back: another process may hold a later watermark.
         yield from self._fetch([_Probe(None, digest, None)], now)
         return watermark
+
+    def _revoke_session(self, sid: str) -> Flow[_Request, None]:
+        _check_name("sid", sid)
+        now = self._clock()
+        digest = _session_digest(sid)
+        yield _RevokeJti(digest, now + self._subject_retention)
+        self._cache.put(_jti_key(digest), now, True)
 
     def _purge(self) -> Flow[_Request, int]:
         deleted: int = yield _Purge(self._clock())
@@ -398,7 +431,7 @@ class Revocations:
         return True
 
     def _fetch(self, probes: Sequence[_Probe], now: float) -> Flow[_Request, Found]:
-        jtis = frozenset(p.jti for p in probes if p.jti is not None)
+        jtis = frozenset(digest for p in probes for digest in p.denied())
         subjects = frozenset(p.subject for p in probes if p.subject is not None)
         if not jtis and not subjects:
             return Found(set(), {})
@@ -418,7 +451,7 @@ def _jti_and_exp(claims: Mapping[str, Any]) -> tuple[str, float]:
 
 
 def _keys(probe: _Probe) -> list[bytes]:
-    keys = [] if probe.jti is None else [_jti_key(probe.jti)]
+    keys = [_jti_key(digest) for digest in probe.denied()]
     return keys if probe.subject is None else [*keys, _subject_key(probe.subject)]
 
 

@@ -15,18 +15,22 @@ from support import Clock
 
 JTIS = st.sampled_from(["j1", "j2", "j3"])
 SUBJECTS = st.sampled_from(["alice", "bob"])
+#: Session ids named like the jtis and subjects: a sid never matches either.
+SIDS = st.sampled_from(["j1", "alice", "s1"])
 OFFSETS = st.integers(-2000, 2000)
 
 
 @dataclass
 class Model:
-    """What must be revoked: jti -> kept until, subject -> (watermark, kept until)."""
+    """What must be revoked: jti -> kept until, subject -> (watermark, kept until), sid -> kept
+    until."""
 
     jtis: dict[str, float] = field(default_factory=dict)
     subjects: dict[str, tuple[float, float]] = field(default_factory=dict)
+    sids: dict[str, float] = field(default_factory=dict)
 
     def revoked(self, claims: dict[str, Any]) -> bool:
-        if claims.get("jti") in self.jtis:
+        if claims.get("jti") in self.jtis or claims.get("sid") in self.sids:
             return True
         entry = self.subjects.get(claims.get("sub", ""))
         return entry is not None and ("iat" not in claims or claims["iat"] < entry[0])
@@ -34,12 +38,13 @@ class Model:
     def settled(self, claims: dict[str, Any], now: float) -> bool:
         """False when an entry the answer depends on is due for deletion: a store may or may not
         have dropped it yet (Redis expires keys itself, on the real clock: a few seconds' slack)."""
-        keeps = [self.jtis.get(claims.get("jti", ""))]
+        keeps = [self.jtis.get(claims.get("jti", "")), self.sids.get(claims.get("sid", ""))]
         keeps.append(self.subjects.get(claims.get("sub", ""), (0.0, None))[1])
         return all(keep is None or keep > now + 5 for keep in keeps)
 
     def purge(self, now: float) -> None:
         self.jtis = {j: keep for j, keep in self.jtis.items() if keep > now}
+        self.sids = {s: keep for s, keep in self.sids.items() if keep > now}
         self.subjects = {s: e for s, e in self.subjects.items() if e[1] > now}
 
 
@@ -67,13 +72,28 @@ def test_revocations_agree_with_the_model(
             if current is None or current[0] < watermark:
                 self.model.subjects[subject] = (watermark, watermark + SUBJECT_RETENTION)
 
-        @rule(jti=st.none() | JTIS, subject=st.none() | SUBJECTS, iat=st.none() | OFFSETS)
-        def check(self, jti: str | None, subject: str | None, iat: int | None) -> None:
+        @rule(sid=SIDS)
+        def revoke_session(self, sid: str) -> None:
+            self.revocations.revoke_session(sid)
+            keep = self.clock.now + SUBJECT_RETENTION
+            self.model.sids[sid] = max(keep, self.model.sids.get(sid, keep))
+
+        @rule(
+            jti=st.none() | JTIS,
+            subject=st.none() | SUBJECTS,
+            iat=st.none() | OFFSETS,
+            sid=st.none() | SIDS,
+        )
+        def check(
+            self, jti: str | None, subject: str | None, iat: int | None, sid: str | None
+        ) -> None:
             claims: dict[str, Any] = {}
             if jti is not None:
                 claims["jti"] = jti
             if subject is not None:
                 claims["sub"] = subject
+            if sid is not None:
+                claims["sid"] = sid
             if iat is not None:
                 claims["iat"] = self.clock.now + iat
             if self.model.settled(claims, self.clock.now):
