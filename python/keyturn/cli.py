@@ -328,6 +328,7 @@ def serve(args: argparse.Namespace) -> None:
     except ImportError:
         raise CommandError("keyturn serve needs uvicorn: pip install 'keyturn[server]'") from None
     from keyturn.asgi import jwks_endpoint, refresh_endpoints
+    from keyturn.authserver.serve import with_authorization_server
     from keyturn.refresh import TokenService
     from keyturn.revocation import Revocations
 
@@ -349,6 +350,7 @@ def serve(args: argparse.Namespace) -> None:
     verifier = issuer.verifier(revocations=revocations)
     app = refresh_endpoints(service, verifier=verifier, app=jwks_endpoint(ring))
     app = _cli_oidc.with_sign_in(args, service, app)
+    app = with_authorization_server(issuer, ring, backend, service, revocations, app)
     print(
         f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout); "
         f"keyring {args.keyring}, database {shown_db(args.db)}",
