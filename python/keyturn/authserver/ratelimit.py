@@ -6,7 +6,11 @@ old. Refused means answered at once, the same way whatever was presented, so a t
 learns nothing, not even whether a guess would have been right.
 
 Successes do not reset the count (otherwise an attacker could interleave guesses with a
-legitimate client's logins). Failures age out instead.
+legitimate client's logins). Failures age out instead. Attempts are counted when they fail, not
+when they start, so requests already in flight when a bound is reached still finish: a caller
+with N parallel connections gets at most ``limit + N - 1`` attempts in a window. Counting attempts
+as they start would close that gap, but would also refuse a legitimate burst of parallel token
+requests from one host; with 256-bit secrets the extra guesses are worth nothing.
 
 The trade-off, written down: a per-client limit lets anyone who knows a client id lock that
 client out for ``window`` seconds by failing on its behalf. keyturn accepts it: the limit is per
