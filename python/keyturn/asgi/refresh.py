@@ -56,7 +56,7 @@ class RefreshService(Protocol):
 class SubjectRevoker(Protocol):
     """What ``logout-all`` needs from a :class:`keyturn.Revocations` to kill access tokens too."""
 
-    def revoke_subject(self, subject: str, before: float | None = None) -> float: ...
+    async def arevoke_subject(self, subject: str, before: float | None = None) -> float: ...
 
 
 def _token_from_body(body: bytes, content_type: str) -> str | None:
@@ -195,7 +195,7 @@ class _RefreshEndpoints:
         await call(self.service.logout_all, subject)
         if self.revocations is not None:
             # Access tokens already out die now too, not at their exp.
-            await call(self.revocations.revoke_subject, subject)
+            await self.revocations.arevoke_subject(subject)
         headers = cookie_headers(self.cookie.clear_cookies())
         await respond(send, 200, {"logged_out": True}, [*headers, *NO_STORE])
 
