@@ -257,6 +257,11 @@ class Revocations:
             raise ConfigurationError("max_entries must be a positive whole number")
         if not _seconds("subject_retention", subject_retention) > JTI_MARGIN:
             raise ConfigurationError("subject_retention must outlast the longest token")
+        if not callable(getattr(store, "lookup", None)):
+            raise ConfigurationError(
+                f"Revocations needs a revocation store (SQLiteRevocationStore, ...), "
+                f"not {type(store).__name__}"
+            )
         self._store = store
         self._native_async = is_async_store(store)
         self._cache = _Cache(float(max_staleness), max_entries)

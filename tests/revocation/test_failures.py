@@ -41,6 +41,13 @@ def test_bad_options_are_refused(options: dict[str, Any]) -> None:
     assert caught.value.code == "configuration_invalid"
 
 
+@pytest.mark.parametrize("store", [None, "revocations.db", kt.MemoryStore()])
+def test_what_is_not_a_revocation_store_is_refused(store: Any) -> None:
+    with pytest.raises(kt.ConfigurationError, match="needs a revocation store") as caught:
+        kt.Revocations(store)
+    assert caught.value.code == "configuration_invalid"
+
+
 @pytest.mark.parametrize(
     "claims",
     [
