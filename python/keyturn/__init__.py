@@ -72,20 +72,25 @@ from keyturn.stores.postgres import (
     PostgresRevocationStore,
     PostgresStore,
 )
+from keyturn.stores.postgres.sessions import AsyncPostgresSessionStore, PostgresSessionStore
 from keyturn.stores.redis import (
     AsyncRedisRevocationStore,
     AsyncRedisStore,
     RedisRevocationStore,
     RedisStore,
 )
+from keyturn.stores.redis.sessions import AsyncRedisSessionStore, RedisSessionStore
 from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
+from keyturn.stores.sqlite.sessions import SQLiteSessionStore
 from keyturn.tokens import Verifier, decode
 
 __all__ = [
     "AlgorithmNotAllowed",
     "AsyncPostgresRevocationStore",
+    "AsyncPostgresSessionStore",
     "AsyncPostgresStore",
     "AsyncRedisRevocationStore",
+    "AsyncRedisSessionStore",
     "AsyncRedisStore",
     "AsyncSessionService",
     "AsyncTokenService",
@@ -132,12 +137,14 @@ __all__ = [
     "NotYetValid",
     "OAuthClient",
     "PostgresRevocationStore",
+    "PostgresSessionStore",
     "PostgresStore",
     "PrivateKeyJWT",
     "ProviderError",
     "ProviderMetadata",
     "PublicClient",
     "RedisRevocationStore",
+    "RedisSessionStore",
     "RedisStore",
     "RefreshError",
     "RelyingParty",
@@ -147,6 +154,7 @@ __all__ = [
     "RevokedRefresh",
     "SQLiteLoginStates",
     "SQLiteRevocationStore",
+    "SQLiteSessionStore",
     "SQLiteStore",
     "Session",
     "SessionError",

@@ -184,7 +184,11 @@ def test_a_long_user_agent_is_cut(service: Any):
     assert service.get(started.id).user_agent == "x" * 512
 
 
-def test_purge_deletes_sessions_that_ended_before_the_retention(make_service: Any, clock: Clock):
+def test_purge_deletes_sessions_that_ended_before_the_retention(
+    make_service: Any, clock: Clock, backend: Backend
+):
+    if backend.kind == "redis":
+        pytest.skip("Redis deletes each session key itself: see test_redis_layout.py")
     service = make_service(retention=100)
     ended = service.start("user-1")
     clock.advance(IDLE - 10)

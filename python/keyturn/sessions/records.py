@@ -3,11 +3,17 @@ id's hash only (never the id itself, except ``StartedSession.id``, given once to
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["LoggedOut", "Session", "StartedSession"]
+__all__ = ["LoggedOut", "Session", "StartedSession", "data_json"]
+
+
+def data_json(data: Mapping[str, Any]) -> str:
+    """Session data as every store keeps it (and as ``max_data_bytes`` measures it, in UTF-8)."""
+    return json.dumps(dict(data), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,12 +17,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from keyturn._drive import Flow, adrive, drive
 from keyturn._limits import DAY, HOUR
 from keyturn.errors import ConfigurationError, ExpiredSession, InvalidSession
-from keyturn._drive import Flow, adrive, drive
 from keyturn.refresh.service import AsyncTokenService, TokenService
 from keyturn.sessions import format as session_format
-from keyturn.sessions.records import LoggedOut, Session, StartedSession
+from keyturn.sessions.records import LoggedOut, Session, StartedSession, data_json
 from keyturn.sessions.store import AsyncSessionStore, SessionStore
 
 __all__ = ["AsyncSessionService", "SessionRevocations", "SessionService"]
@@ -121,6 +121,8 @@ class _Service:
         _check_text("device", device, _MAX_ID_LENGTH)
         if not isinstance(user_agent, str):
             raise ConfigurationError("user_agent must be a string")
+        # A header the browser sent: kept, as far as every store can hold it, never refused.
+        agent = _storable(user_agent[:MAX_USER_AGENT])
         granted = self._check_data(data)
         if replacing is not None:
             # Login: the id the browser held before (anyone's, or a stale one) dies first, so a
@@ -133,7 +135,7 @@ class _Service:
             session_hash=session_format.id_hash(session_id),
             user_id=user_id,
             device=device,
-            user_agent=user_agent[:MAX_USER_AGENT],
+            user_agent=agent,
             data=granted,
             created_at=now,
             last_seen=now,
@@ -248,10 +250,10 @@ class _Service:
         if not all(isinstance(name, str) for name in granted):
             raise ConfigurationError("session data must have string names")
         try:
-            text = json.dumps(granted, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-        except (TypeError, ValueError):
+            text = data_json(granted)
+            size = len(text.encode("utf-8"))
+        except (TypeError, ValueError):  # UnicodeEncodeError (a lone surrogate) is a ValueError
             raise ConfigurationError("session data must be JSON-serializable") from None
-        size = len(text.encode("utf-8", "surrogatepass"))
         if size > self._max_data:
             raise ConfigurationError(
                 f"session data is {size} bytes as JSON, over max_data_bytes ({self._max_data})",
@@ -522,13 +524,22 @@ def _count(name: str, value: object, cap: int | None) -> None:
 
 
 def _check_id(name: str, value: object) -> None:
-    if not isinstance(value, str) or not 0 < len(value) <= _MAX_ID_LENGTH:
+    if not isinstance(value, str) or not value:
         raise ConfigurationError(f"{name} must be a non-empty string of at most 255 characters")
+    _check_text(name, value, _MAX_ID_LENGTH)
 
 
 def _check_text(name: str, value: object, limit: int) -> None:
     if not isinstance(value, str) or len(value) > limit:
         raise ConfigurationError(f"{name} must be a string of at most {limit} characters")
+    if _storable(value) != value:
+        # PostgreSQL text holds no NUL, and no store holds a lone surrogate.
+        raise ConfigurationError(f"{name} must be text without NUL characters or lone surrogates")
+
+
+def _storable(text: str) -> str:
+    """``text`` with what some store cannot hold (NUL, lone surrogates) as U+FFFD."""
+    return "".join("\ufffd" if c == "\x00" or "\ud800" <= c <= "\udfff" else c for c in text)
 
 
 def _is_handle(value: object) -> bool:
