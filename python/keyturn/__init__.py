@@ -13,9 +13,12 @@ from keyturn._oauth_http import BackChannel
 from keyturn.asgi import BearerAuth, jwks_endpoint, refresh_endpoints
 from keyturn.client_auth import ClientSecretBasic, ClientSecretPost, PrivateKeyJWT, PublicClient
 from keyturn.client_credentials import ClientCredentials
+from keyturn.clients import AsyncClientRegistry, Client, ClientRegistry
 from keyturn.discovery import ProviderMetadata, discover
 from keyturn.errors import (
     AlgorithmNotAllowed,
+    ClientAuthError,
+    ClientError,
     ConfigurationError,
     ExpiredRefresh,
     ExpiredSession,
@@ -64,31 +67,44 @@ from keyturn.sessions import (
     StartedSession,
 )
 from keyturn.signer import Signer
-from keyturn.stores import Backend, open_backend
-from keyturn.stores.memory import MemoryRevocationStore, MemorySessionStore, MemoryStore
+from keyturn.stores import AsyncBackend, Backend, open_async_backend, open_backend
+from keyturn.stores.memory import (
+    MemoryClientStore,
+    MemoryRevocationStore,
+    MemorySessionStore,
+    MemoryStore,
+)
 from keyturn.stores.postgres import (
+    AsyncPostgresClientStore,
     AsyncPostgresRevocationStore,
     AsyncPostgresStore,
+    PostgresClientStore,
     PostgresRevocationStore,
     PostgresStore,
 )
 from keyturn.stores.postgres.sessions import AsyncPostgresSessionStore, PostgresSessionStore
 from keyturn.stores.redis import (
+    AsyncRedisClientStore,
     AsyncRedisRevocationStore,
     AsyncRedisStore,
+    RedisClientStore,
     RedisRevocationStore,
     RedisStore,
 )
 from keyturn.stores.redis.sessions import AsyncRedisSessionStore, RedisSessionStore
-from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
+from keyturn.stores.sqlite import SQLiteClientStore, SQLiteRevocationStore, SQLiteStore
 from keyturn.stores.sqlite.sessions import SQLiteSessionStore
 from keyturn.tokens import Verifier, decode
 
 __all__ = [
     "AlgorithmNotAllowed",
+    "AsyncBackend",
+    "AsyncClientRegistry",
+    "AsyncPostgresClientStore",
     "AsyncPostgresRevocationStore",
     "AsyncPostgresSessionStore",
     "AsyncPostgresStore",
+    "AsyncRedisClientStore",
     "AsyncRedisRevocationStore",
     "AsyncRedisSessionStore",
     "AsyncRedisStore",
@@ -97,7 +113,11 @@ __all__ = [
     "BackChannel",
     "Backend",
     "BearerAuth",
+    "Client",
+    "ClientAuthError",
     "ClientCredentials",
+    "ClientError",
+    "ClientRegistry",
     "ClientSecretBasic",
     "ClientSecretPost",
     "ConfigurationError",
@@ -129,6 +149,7 @@ __all__ = [
     "LoginError",
     "LoginStart",
     "MalformedToken",
+    "MemoryClientStore",
     "MemoryLoginStates",
     "MemoryRevocationStore",
     "MemorySessionStore",
@@ -136,6 +157,7 @@ __all__ = [
     "MissingClaim",
     "NotYetValid",
     "OAuthClient",
+    "PostgresClientStore",
     "PostgresRevocationStore",
     "PostgresSessionStore",
     "PostgresStore",
@@ -143,6 +165,7 @@ __all__ = [
     "ProviderError",
     "ProviderMetadata",
     "PublicClient",
+    "RedisClientStore",
     "RedisRevocationStore",
     "RedisSessionStore",
     "RedisStore",
@@ -152,6 +175,7 @@ __all__ = [
     "ReplayedRefresh",
     "Revocations",
     "RevokedRefresh",
+    "SQLiteClientStore",
     "SQLiteLoginStates",
     "SQLiteRevocationStore",
     "SQLiteSessionStore",
@@ -175,6 +199,7 @@ __all__ = [
     "discover",
     "encode",
     "jwks_endpoint",
+    "open_async_backend",
     "open_backend",
     "refresh_endpoints",
 ]

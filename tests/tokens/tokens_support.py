@@ -94,6 +94,8 @@ CODES: dict[type[kt.KeyturnError], str] = {
     kt.ProviderError: "provider_error",
     kt.GrantError: "grant_refused",
     kt.LoginError: "login_failed",
+    kt.ClientAuthError: "invalid_client",
+    kt.ClientError: "client_error",
 }
 
 
