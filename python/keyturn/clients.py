@@ -314,10 +314,14 @@ class _Registry:
         return client, secret
 
     def _get(self, client_id: str) -> Flow[_Call, Client | None]:
-        if not isinstance(client_id, str) or not _CLIENT_ID.fullmatch(client_id):
+        if not _plausible(client_id):
             return None
         stored: StoredClient | None = yield lambda store: store.load(client_id)
         return None if stored is None else stored.client
+
+    def _list(self) -> Flow[_Call, builtins.list[Client]]:
+        clients: builtins.list[Client] = yield lambda store: store.list_clients()
+        return clients
 
     def _set_enabled(self, client_id: str, enabled: bool) -> Flow[_Call, None]:
         if not (yield lambda store: store.set_enabled(client_id, enabled)):
@@ -342,7 +346,7 @@ class _Registry:
         if method not in SECRET_METHODS:
             raise ConfigurationError(f"method must be one of {sorted(SECRET_METHODS)}")
         stored: StoredClient | None = None
-        if _plausible(client_id, _CLIENT_ID.pattern) and isinstance(secret, str):
+        if _plausible(client_id) and isinstance(secret, str):
             stored = yield lambda store: store.load(client_id)
         presented = secret_hash(secret[:_MAX_SECRET_CHARS]) if isinstance(secret, str) else b""
         hashes = stored.secrets if stored is not None else SecretHashes(None)
@@ -455,7 +459,7 @@ class ClientRegistry(_Registry):
 
     def list(self) -> builtins.list[Client]:
         """Every client, ordered by id."""
-        clients: builtins.list[Client] = self._store.list_clients()  # type: ignore[assignment]
+        clients: builtins.list[Client] = self._run(self._list())
         return clients
 
     def disable(self, client_id: str) -> None:
@@ -542,7 +546,7 @@ class AsyncClientRegistry(_Registry):
         return client
 
     async def list(self) -> builtins.list[Client]:
-        clients: builtins.list[Client] = await self._perform(lambda store: store.list_clients())
+        clients: builtins.list[Client] = await self._run(self._list())
         return clients
 
     async def disable(self, client_id: str) -> None:
@@ -600,8 +604,9 @@ def _new_client_id() -> str:
     return secrets.token_hex(12)
 
 
-def _plausible(value: object, pattern: str) -> bool:
-    return isinstance(value, str) and re.fullmatch(pattern, value) is not None
+def _plausible(client_id: object) -> bool:
+    """Whether ``client_id`` could name a client at all (else it is not looked up)."""
+    return isinstance(client_id, str) and _CLIENT_ID.fullmatch(client_id) is not None
 
 
 def _unknown(client_id: str) -> ClientError:
@@ -703,4 +708,4 @@ def _claimed_issuer(assertion: object) -> str | None:
     except KeyturnError:
         return None
     issuer = claims.get("iss")
-    return issuer if _plausible(issuer, _CLIENT_ID.pattern) else None
+    return issuer if _plausible(issuer) else None
