@@ -37,7 +37,7 @@ __all__ = [
 
 #: The version of the documented layout (docs/stores.md), the same for the Redis key layout.
 SCHEMA_VERSION = 2
-#: ``StoreError.code`` when a database's schema is newer than this keyturn (or no version at all).
+#: ``StoreError.code`` for a schema newer than this keyturn (or a Redis marker that is no number).
 UNSUPPORTED = "store_schema_unsupported"
 
 DDL = Callable[[str, str], list[str]]
