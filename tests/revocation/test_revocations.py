@@ -234,9 +234,11 @@ def test_the_store_holds_neither_jti_nor_subject(
     revocations = make_revocations(store, clock=clock)
     revocations.revoke_jti("jti-in-the-clear", clock.now + 60)
     revocations.revoke_subject("subject-in-the-clear")
+    revocations.revoke_session("sid-in-the-clear")
     dump = _at_rest(kind, store, tmp_path, request)
     assert b"jti-in-the-clear" not in dump
     assert b"subject-in-the-clear" not in dump
+    assert b"sid-in-the-clear" not in dump
     assert hashlib.sha256(b"jti-in-the-clear").hexdigest().encode() in dump.hex().encode() + dump
 
 
