@@ -5,7 +5,7 @@ front of ``app``, with the registered clients of the database ``--db`` names (``
 Always on: a server with no registered client issues nothing through ``/oauth/token`` but the
 ``refresh_token`` grant, which ``/auth/refresh`` already offers; the metadata lets every other
 service find the keys (``RemoteJWKS.from_issuer``). The limiter is in-process (``ratelimit``):
-``keyturn serve`` runs one process.
+``keyturn serve`` runs one process. Nothing is printed: serve's startup line comes first.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ def with_authorization_server(
     """``app`` behind keyturn's authorization server for ``issuer`` (``--issuer``): clients from
     ``backend.clients``, refresh families from ``service``, access-token revocations into
     ``revocations`` (the ones ``service`` and the endpoints' verifier consult)."""
-    server = authorization_server(
+    return authorization_server(
         issuer,
         keys=ring,
         clients=ClientRegistry(backend.clients),
@@ -40,10 +40,3 @@ def with_authorization_server(
         revocations=revocations,
         app=app,
     )
-    print(
-        f"authorization server for {issuer.issuer}: discovery at "
-        f"{issuer.issuer.rstrip('/')}/.well-known/openid-configuration, tokens at /oauth/token "
-        "(register clients with: keyturn clients add)",
-        flush=True,
-    )
-    return server
