@@ -26,7 +26,7 @@ from support.loopback import serve
 
 DRIVER = shutil.which("chromedriver")
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-STEP_SECONDS = 15
+STEP_SECONDS = 30  # generous: the machine is shared and loaded; a pass takes ~2 s a step
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webapp" / "app.py"
 PASSWORD = "correct horse battery staple"
 

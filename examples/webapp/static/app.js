@@ -15,11 +15,14 @@
     return fetch(path, { method: "POST", headers: { "X-CSRF-Token": csrfToken() } });
   }
 
-  // Trade the refresh cookie for an access token (the server rotates the cookie too).
+  // Trade the refresh cookie for an access token (the server rotates the cookie too). Returns
+  // null on success, else the refusal's error: "invalid_grant" means the family is dead (logged
+  // out elsewhere, or revoked by a replay), "invalid_request" that there was no refresh cookie.
   async function refresh() {
     const response = await post("/auth/refresh");
-    accessToken = response.ok ? (await response.json()).access_token : null;
-    return accessToken !== null;
+    const body = await response.json();
+    accessToken = response.ok ? body.access_token : null;
+    return response.ok ? null : body.error;
   }
 
   // An API call with the token; on 401 refresh once, silently, and try again.
@@ -27,7 +30,7 @@
     const call = () => fetch(path, { headers: { Authorization: `Bearer ${accessToken}` } });
     let response = await call();
     if (response.status === 401) {
-      if (!(await refresh())) {
+      if ((await refresh()) !== null) {
         await signedOut();
         return null;
       }
@@ -79,8 +82,11 @@
     document.getElementById("call-api").addEventListener("click", callApi);
     document.getElementById("logout").addEventListener("click", logout);
     document.getElementById("logout-all").addEventListener("click", logoutEverywhere);
-    if (await refresh()) {
+    const refused = await refresh();
+    if (refused === null) {
       await showUser();
+    } else if (refused === "invalid_grant") {
+      await signedOut(); // the family died while the page was closed: end the session too
     } else {
       show(false, "signed out");
     }
