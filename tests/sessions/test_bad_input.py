@@ -136,6 +136,10 @@ def test_data_that_is_not_json_is_refused(service: Any, backend: Backend, existi
         {"user_id": "u", "device": "d" * 256},
         {"user_id": "u", "device": None},
         {"user_id": "u", "user_agent": None},
+        {"user_id": "u\x00"},
+        {"user_id": "u\ud800"},
+        {"user_id": "u", "device": "laptop\x00"},
+        {"user_id": "u", "device": "\udfff"},
     ],
     ids=repr,
 )
@@ -151,3 +155,9 @@ def test_bad_start_arguments_are_refused(service: Any, backend: Backend, existin
 def test_bad_user_ids_are_refused(service, backend, existing, user_id, operation):
     call = lambda: getattr(service, operation)(user_id)  # noqa: E731
     _refused(backend, kt.ConfigurationError, "configuration_invalid", call)
+
+
+def test_a_user_agent_is_kept_as_far_as_every_store_can_hold_it(service: Any):
+    agent = "Mozilla\x00/5.0 \ud800 Zoë"
+    started = service.start("user-1", user_agent=agent)
+    assert service.get(started.id).user_agent == "Mozilla\ufffd/5.0 \ufffd Zoë"

@@ -1,5 +1,6 @@
 """One backend per database: every store keyturn keeps in that database (refresh tokens,
-access-token revocations, registered clients), made on ONE connection pool or client.
+access-token revocations, registered clients, browser sessions), made on ONE connection pool or
+client.
 
 ``open_backend(target)`` gives the blocking stores, ``open_async_backend(target)`` the asyncio
 ones. ``target`` is a URL or path, or a pool or client of the caller's:
@@ -19,9 +20,8 @@ a redis-py client               the Redis stores on it (``Redis`` or ``RedisClus
 
 Any other scheme or object is a ``ConfigurationError`` naming it. A backend opened from a URL owns
 its pool or client and ``close()`` (``aclose()``) releases it; a pool or client of the caller's
-stays theirs to close. A new concern (browser sessions) is one more field in both backends, one
-more store in ``_open``'s memory and ``_sqlite``, and one more class per server database in
-``_store_classes``.
+stays theirs to close. A new concern is one more field in both backends, one more store in
+``_open``'s memory and ``_sqlite``, and one more class per server database in ``_store_classes``.
 """
 
 from __future__ import annotations
@@ -35,7 +35,8 @@ from typing import TYPE_CHECKING, Any
 from keyturn.errors import ConfigurationError
 from keyturn.refresh.store import AsyncStore, Store
 from keyturn.revocation import AsyncRevocationStore, RevocationStore
-from keyturn.stores.memory import MemoryRevocationStore, MemoryStore
+from keyturn.sessions.store import AsyncSessionStore, SessionStore
+from keyturn.stores.memory import MemoryRevocationStore, MemorySessionStore, MemoryStore
 from keyturn.stores.memory.clients import MemoryClientStore
 
 if TYPE_CHECKING:
@@ -55,6 +56,7 @@ class Backend:
     tokens: Store
     revocations: RevocationStore
     clients: ClientStore
+    sessions: SessionStore
     _release: Callable[[], object] = field(repr=False)
 
     def close(self) -> None:
@@ -62,6 +64,7 @@ class Backend:
         self.tokens.close()
         self.revocations.close()
         self.clients.close()
+        self.sessions.close()
         self._release()
 
     def __enter__(self) -> Backend:
@@ -81,11 +84,13 @@ class AsyncBackend:
     tokens: AsyncStore | Store
     revocations: AsyncRevocationStore | RevocationStore
     clients: AsyncClientStore | ClientStore
+    sessions: AsyncSessionStore | SessionStore
     _release: Callable[[], object] = field(repr=False)
 
     async def aclose(self) -> None:
         """Release the stores and the pool or client they share (if the backend made it)."""
-        for close in (self.tokens.close, self.revocations.close, self.clients.close, self._release):
+        stores = (self.tokens, self.revocations, self.clients, self.sessions)
+        for close in (*(store.close for store in stores), self._release):
             await _finish(close())
 
     async def __aenter__(self) -> AsyncBackend:
@@ -116,7 +121,7 @@ def open_async_backend(
     return AsyncBackend(*_open(target, timeout, asynchronous=True))
 
 
-_Opened = tuple[str, Any, Any, Any, Callable[[], object]]
+_Opened = tuple[str, Any, Any, Any, Any, Callable[[], object]]
 
 
 def _open(target: object, timeout: float, *, asynchronous: bool) -> _Opened:
@@ -130,7 +135,8 @@ def _open(target: object, timeout: float, *, asynchronous: bool) -> _Opened:
     if scheme == "sqlite":
         return _sqlite(rest.removeprefix("/"))
     if scheme == "memory":
-        return "memory", MemoryStore(), MemoryRevocationStore(), MemoryClientStore(), _nothing
+        stores = MemoryStore(), MemoryRevocationStore(), MemoryClientStore(), MemorySessionStore()
+        return ("memory", *stores, _nothing)
     if scheme not in SCHEMES:
         raise ConfigurationError(
             f"unsupported database scheme {scheme!r}: use one of {', '.join(SCHEMES)}"
@@ -148,11 +154,17 @@ def _nothing() -> None:
 def _sqlite(path: str) -> _Opened:
     from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
     from keyturn.stores.sqlite.clients import SQLiteClientStore
+    from keyturn.stores.sqlite.sessions import SQLiteSessionStore
 
     if not path:
         raise ConfigurationError("sqlite:/// needs a file path (sqlite:///var/lib/keyturn.db)")
     # One file; every write queues on the file's one process-wide lock (keyturn._sqlite).
-    stores = SQLiteStore(path), SQLiteRevocationStore(path), SQLiteClientStore(path)
+    stores = (
+        SQLiteStore(path),
+        SQLiteRevocationStore(path),
+        SQLiteClientStore(path),
+        SQLiteSessionStore(path),
+    )
     return ("sqlite", *stores, _nothing)
 
 
@@ -174,43 +186,53 @@ def _connect(name: str, url: str, timeout: float, asynchronous: bool) -> Any:
 
 def _server_stores(
     name: str, shared: Any, timeout: float, asynchronous: bool
-) -> tuple[Any, Any, Any]:
+) -> tuple[Any, Any, Any, Any]:
     """The stores of every concern on one pool or client."""
     option = "pool" if name == "postgresql" else "client"
-    tokens, revocations, clients = (
+    tokens, revocations, clients, sessions = (
         store_class(**{option: shared}, timeout=timeout)
         for store_class in _store_classes(name, asynchronous)
     )
-    return tokens, revocations, clients
+    return tokens, revocations, clients, sessions
 
 
-def _store_classes(name: str, asynchronous: bool) -> tuple[Any, Any, Any]:
+def _store_classes(name: str, asynchronous: bool) -> tuple[Any, Any, Any, Any]:
     """A server database's store classes, one per concern (drivers imported only here)."""
     if name == "postgresql":
         from keyturn.stores import postgres
         from keyturn.stores.postgres import clients as postgres_clients
+        from keyturn.stores.postgres import sessions as postgres_sessions
 
         if asynchronous:
             return (
                 postgres.AsyncPostgresStore,
                 postgres.AsyncPostgresRevocationStore,
                 postgres_clients.AsyncPostgresClientStore,
+                postgres_sessions.AsyncPostgresSessionStore,
             )
         return (
             postgres.PostgresStore,
             postgres.PostgresRevocationStore,
             postgres_clients.PostgresClientStore,
+            postgres_sessions.PostgresSessionStore,
         )
     from keyturn.stores import redis
     from keyturn.stores.redis import clients as redis_clients
+    from keyturn.stores.redis import sessions as redis_sessions
 
     if asynchronous:
         return (
             redis.AsyncRedisStore,
             redis.AsyncRedisRevocationStore,
             redis_clients.AsyncRedisClientStore,
+            redis_sessions.AsyncRedisSessionStore,
         )
-    return (redis.RedisStore, redis.RedisRevocationStore, redis_clients.RedisClientStore)
+    return (
+        redis.RedisStore,
+        redis.RedisRevocationStore,
+        redis_clients.RedisClientStore,
+        redis_sessions.RedisSessionStore,
+    )
 
 
 def _shared_kind(target: object, asynchronous: bool) -> str:
