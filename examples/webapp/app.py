@@ -47,8 +47,6 @@ from keyturn.asgi import (
     refresh_endpoints,
     session_endpoints,
 )
-from keyturn.sessions import SessionService
-from keyturn.stores.memory.sessions import MemorySessionStore
 
 ISSUER = "https://auth.example.com"
 AUDIENCE = "api.example.com"
@@ -77,7 +75,7 @@ def open_keyring(path: Path) -> kt.Keyring:
 class WebApp:
     """The app's own routes: the page, its script, the sign-in form and one API call."""
 
-    def __init__(self, tokens: kt.TokenService, sessions: SessionService) -> None:
+    def __init__(self, tokens: kt.TokenService, sessions: kt.SessionService) -> None:
         self.tokens = tokens
         self.sessions = sessions
         self.session_cookie = SessionCookie()
@@ -141,7 +139,7 @@ class Site:
     ring: kt.Keyring
     verifier: kt.Verifier
     tokens: kt.TokenService
-    sessions: SessionService
+    sessions: kt.SessionService
 
 
 def build(keyring_path: Path, database: Path) -> Site:
@@ -152,8 +150,7 @@ def build(keyring_path: Path, database: Path) -> Site:
     revocations = kt.Revocations(backend.revocations)
     verifier = issuer.verifier(revocations=revocations)
     tokens = kt.TokenService(issuer, backend.tokens, revocations=revocations)
-    # Sessions in this process's memory: one uvicorn worker. Several workers share a database.
-    sessions = SessionService(MemorySessionStore(), tokens=tokens, revocations=revocations)
+    sessions = kt.SessionService(backend.sessions, tokens=tokens, revocations=revocations)
     site = Starlette(routes=WebApp(tokens, sessions).routes())
     protected = BearerAuth(
         site, verifier, public=["/", "/app.js", "/login", "/favicon.ico"], scopes={"/api": "read"}

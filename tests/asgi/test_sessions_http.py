@@ -27,14 +27,6 @@ from .conftest import AUDIENCE, ISSUER
 SESSION = "__Host-keyturn_session"
 CSRF = "__Host-keyturn_csrf"
 
-# Ending a session revokes its sid through ``Revocations.revoke_session``, which has not landed
-# yet: until it does, the tests that end a session are expected to fail (and run once it has).
-SID_REVOCATION = pytest.mark.xfail(
-    not hasattr(keyturn.Revocations, "revoke_session"),
-    reason="Revocations.revoke_session (sid revocation) is not in the tree yet",
-    strict=True,
-)
-
 
 async def echo_session(scope: dict[str, Any], receive: Any, send: Any) -> None:
     """The app behind the middleware: answers with the session it was given."""
@@ -309,7 +301,6 @@ def test_exchange_refusals(client: httpx.Client, sessions: SessionService) -> No
     assert wrong_method.headers["allow"] == "POST"
 
 
-@SID_REVOCATION
 def test_an_ended_session_is_not_exchanged(client: httpx.Client, sessions: SessionService) -> None:
     session_id = started(sessions)
     sessions.end(session_id)
@@ -322,7 +313,6 @@ def test_an_ended_session_is_not_exchanged(client: httpx.Client, sessions: Sessi
 # --- logout ---------------------------------------------------------------------------------------
 
 
-@SID_REVOCATION
 def test_logout_ends_the_session_and_the_tokens_minted_from_it(
     client: httpx.Client, sessions: SessionService, verifier: keyturn.Verifier
 ) -> None:

@@ -30,14 +30,6 @@ STEP_SECONDS = 30  # generous: the machine is shared and loaded; a pass takes ~2
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webapp" / "app.py"
 PASSWORD = "correct horse battery staple"
 
-# Ending a session revokes its sid through ``Revocations.revoke_session``, which has not landed
-# yet: until it does, the tests that end a session are expected to fail (and run once it has).
-SID_REVOCATION = pytest.mark.xfail(
-    not hasattr(keyturn.Revocations, "revoke_session"),
-    reason="Revocations.revoke_session (sid revocation) is not in the tree yet",
-    strict=True,
-)
-
 if (DRIVER is None or BROWSER is None) and os.environ.get("CI") != "true":
     pytest.skip(
         "chromium and chromium-driver are not installed (apt-get install chromium "
@@ -205,7 +197,6 @@ def test_silent_refresh_on_401(browser: Any, url: str, site: Any) -> None:
     assert cookie_value(browser, "__Host-keyturn_refresh") != before
 
 
-@SID_REVOCATION
 def test_logout_ends_the_session_and_the_refresh_family(browser: Any, url: str, site: Any) -> None:
     sign_in(browser, url)
     refresh = cookie_value(browser, "__Host-keyturn_refresh")
@@ -238,7 +229,6 @@ def test_log_out_everywhere_ends_the_other_devices_too(browser: Any, url: str, s
     assert [s for s in site.sessions.sessions("alice")] == []
 
 
-@SID_REVOCATION
 def test_a_replayed_refresh_cookie_revokes_the_family_and_signs_the_browser_out(
     browser: Any, url: str, site: Any
 ) -> None:
