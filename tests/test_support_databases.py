@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from support import DSN_VAR, REDIS_VAR, reset_postgres, server_env
+from support import DSN_VAR, REDIS_VAR, reset_postgres, reset_redis, server_env
 from support.databases import STALE_AFTER, RedisLease, private_postgres
 
 
@@ -69,6 +69,12 @@ def test_a_killed_runs_database_is_dropped_by_a_later_run() -> None:
 def test_reset_postgres_refuses_the_shared_database() -> None:
     with pytest.raises(AssertionError, match="private database"):
         reset_postgres("postgresql://postgres@127.0.0.1:1/keyturn_test")
+
+
+@pytest.mark.redis
+def test_reset_redis_refuses_the_shared_database() -> None:
+    with pytest.raises(AssertionError, match="leased database"):
+        reset_redis(server_env(REDIS_VAR))
 
 
 def test_redis_url_is_a_leased_index_of_its_own(

@@ -15,6 +15,7 @@ index, and resets only those.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import time
@@ -22,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
+
+from support.servers import REDIS_VAR
 
 #: The claimed Redis index is leased for this long past the run's last reset.
 LEASE_SECONDS = 3600
@@ -135,8 +138,20 @@ def private_redis(server_url: str) -> Iterator[RedisLease]:
 
 
 def reset_redis(url: str) -> None:
-    """Empty one Redis database (a private one: the fixtures only ever pass their own)."""
+    """Empty one Redis database: a leased one, never the one ``KEYTURN_TEST_REDIS_URL`` names
+    (other runs' leases live there)."""
     import redis
 
+    shared = os.environ.get(REDIS_VAR)
+    if shared and _redis_database(url) == _redis_database(shared):
+        raise AssertionError("reset_redis only empties a run's leased database")
     with redis.Redis.from_url(url) as client:
         client.flushdb()
+
+
+def _redis_database(url: str) -> tuple[str, int]:
+    from redis.connection import parse_url
+
+    options = parse_url(url)
+    where = f"{options.get('host')}:{options.get('port')}:{options.get('path')}"
+    return where, int(options.get("db", 0))
