@@ -208,3 +208,13 @@ def test_expired_sessions_are_reported_as_expired_until_purged(service: Any, clo
         service.get(started.id)
     with pytest.raises(kt.ExpiredSession):
         service.set_data(started.id, {"a": 1})
+
+
+def test_data_read_back_shares_nothing_with_the_store(service: Any):
+    data = {"cart": [1, 2]}
+    started = service.start("user-1", data=data)
+    data["cart"].append(3)  # the caller's object, after the call
+    session = service.get(started.id)
+    session.data["cart"].append(4)  # a returned object
+    assert service.get(started.id).data == {"cart": [1, 2]}
+    assert service.sessions("user-1")[0].data == {"cart": [1, 2]}

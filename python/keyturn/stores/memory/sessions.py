@@ -4,11 +4,12 @@ tests and single-process services: nothing survives the process."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import threading
 from collections.abc import Mapping
 from typing import Any
 
-from keyturn.sessions.records import Session
+from keyturn.sessions.records import Session, data_json
 
 __all__ = ["MemorySessionStore"]
 
@@ -25,11 +26,12 @@ class MemorySessionStore:
 
     def create(self, session: Session) -> None:
         with self._lock:
-            self._sessions[session.session_hash] = session
+            self._sessions[session.session_hash] = _copy(session)
 
     def load(self, session_hash: bytes) -> Session | None:
         with self._lock:
-            return self._sessions.get(session_hash)
+            session = self._sessions.get(session_hash)
+        return None if session is None else _copy(session)
 
     def touch(
         self, session_hash: bytes, last_seen: float, idle_expires_at: float, seen_before: float
@@ -51,7 +53,7 @@ class MemorySessionStore:
             if session is None or not session.live_at(now):
                 return False
             del self._sessions[session_hash]
-            self._sessions[successor.session_hash] = successor
+            self._sessions[successor.session_hash] = _copy(successor)
             return True
 
     def set_data(self, session_hash: bytes, data: Mapping[str, Any], now: float) -> bool:
@@ -59,7 +61,7 @@ class MemorySessionStore:
             session = self._sessions.get(session_hash)
             if session is None or not session.live_at(now):
                 return False
-            self._sessions[session_hash] = dataclasses.replace(session, data=dict(data))
+            self._sessions[session_hash] = dataclasses.replace(session, data=_data(data))
             return True
 
     def delete(self, session_hash: bytes) -> Session | None:
@@ -83,7 +85,7 @@ class MemorySessionStore:
 
     def list_user(self, user_id: str) -> list[Session]:
         with self._lock:
-            return [s for s in self._sessions.values() if s.user_id == user_id]
+            return [_copy(s) for s in self._sessions.values() if s.user_id == user_id]
 
     def purge(self, ended_before: float, limit: int) -> int:
         with self._lock:
@@ -94,3 +96,13 @@ class MemorySessionStore:
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _data(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A copy of the data sharing nothing with the caller's, as every other store returns."""
+    copied: dict[str, Any] = json.loads(data_json(data))
+    return copied
+
+
+def _copy(session: Session) -> Session:
+    return dataclasses.replace(session, data=_data(session.data))
