@@ -95,11 +95,12 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def with_sign_in(args: argparse.Namespace, service: Any, app: Any) -> Any:
+def with_sign_in(args: argparse.Namespace, service: Any, app: Any, *, sessions: Any = None) -> Any:
     """``app`` behind ``/auth/login`` and ``/auth/callback`` when ``--oidc-issuer`` is given.
 
     The local user id is the provider's ``sub``; the callback URL to register at the provider is
-    ``--oidc-redirect-uri`` or ``http://HOST:PORT/auth/callback`` (printed at start).
+    ``--oidc-redirect-uri`` or ``http://HOST:PORT/auth/callback`` (printed at start). With
+    ``sessions`` (a ``SessionService``) a sign-in also starts a browser session.
     """
     if args.oidc_issuer is None:
         return app
@@ -123,4 +124,4 @@ def with_sign_in(args: argparse.Namespace, service: Any, app: Any) -> Any:
         return login.subject
 
     print(f"sign-in at {args.oidc_issuer}: register {party.redirect_uri} as the redirect URI")
-    return login_endpoints(party, service, map_user=provider_subject, app=app)
+    return login_endpoints(party, service, map_user=provider_subject, sessions=sessions, app=app)

@@ -327,6 +327,7 @@ def serve(args: argparse.Namespace) -> None:
         import uvicorn
     except ImportError:
         raise CommandError("keyturn serve needs uvicorn: pip install 'keyturn[server]'") from None
+    from keyturn._cli_sessions import with_sessions
     from keyturn.asgi import jwks_endpoint, refresh_endpoints
     from keyturn.authserver.serve import with_authorization_server
     from keyturn.refresh import TokenService
@@ -349,7 +350,7 @@ def serve(args: argparse.Namespace) -> None:
     service = TokenService(issuer, backend.tokens, revocations=revocations)
     verifier = issuer.verifier(revocations=revocations)
     app = refresh_endpoints(service, verifier=verifier, app=jwks_endpoint(ring))
-    app = _cli_oidc.with_sign_in(args, service, app)
+    app = with_sessions(args, issuer, backend, service, revocations, app)  # and sign-in
     app = with_authorization_server(issuer, ring, backend, service, revocations, app)
     print(
         f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout); "

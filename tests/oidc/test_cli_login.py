@@ -139,3 +139,32 @@ def test_serve_signs_users_in_at_the_provider(served: str) -> None:
     done = httpx.get(f"{served}/auth/callback?{urlencode(params)}", headers={"cookie": cookie})
     assert done.status_code == 303, done.text
     assert any(c.startswith("__Host-keyturn_refresh=") for c in done.headers.get_list("set-cookie"))
+
+
+def test_serve_sign_in_starts_a_session_that_buys_tokens(served: str) -> None:
+    start = httpx.get(f"{served}/auth/login?next=/")
+    login_cookie = start.headers["set-cookie"].split(";", 1)[0]
+    callback = dict(parse_qsl(urlsplit(start.headers["location"]).query))["redirect_uri"]
+    with httpx.Client() as browser:
+        params = nanoidp_sign_in(browser, start.headers["location"], callback)
+    query = urlencode(params)
+    done = httpx.get(f"{served}/auth/callback?{query}", headers={"cookie": login_cookie})
+    assert done.status_code == 303, done.text
+    session = next(
+        c.split(";", 1)[0]
+        for c in done.headers.get_list("set-cookie")
+        if c.startswith("__Host-keyturn_session=")
+    )
+    same_origin = {"cookie": session, "origin": served}
+    exchanged = httpx.post(f"{served}/auth/token", headers=same_origin)
+    assert exchanged.status_code == 200, exchanged.text
+    access = exchanged.json()["access_token"]
+
+    assert httpx.post(f"{served}/auth/session/logout", headers=same_origin).status_code == 200
+    # The server's own verifier now refuses the token minted from the ended session (its sid).
+    refused = httpx.post(f"{served}/auth/logout-all", headers={"authorization": f"Bearer {access}"})
+    assert refused.status_code == 401
+    assert refused.json() == {"error": "invalid_token", "error_description": "token_revoked"}
+    again = httpx.post(f"{served}/auth/token", headers=same_origin)
+    assert again.status_code == 401
+    assert again.json() == {"error": "invalid_grant", "error_description": "session_invalid"}
