@@ -22,7 +22,7 @@ from hypothesis.stateful import (
 )
 
 import keyturn as kt
-from support import Clock, marked, reset_postgres, reset_redis
+from support import Clock, marked, reset_postgres, reset_redis, server_database
 
 TTL = 100.0
 USERS = st.sampled_from(["alice", "bob"])
@@ -183,15 +183,13 @@ STORES: dict[str, tuple[Callable[[Path, str], Any], int]] = {
     "postgres": (_postgres, 10),
     "redis": (_redis, 15),
 }
-#: The fixture naming a server kind's private database.
-LOCATION = {"postgres": "postgres_dsn", "redis": "redis_url"}
 
 
 @pytest.mark.parametrize("grace", [0.0, 30.0], ids=["no-grace", "grace"])
 @pytest.mark.parametrize("kind", marked(*STORES))
 def test_store_agrees_with_the_model(kind: str, grace: float, request: pytest.FixtureRequest):
     make, examples = STORES[kind]
-    location = str(request.getfixturevalue(LOCATION[kind])) if kind in LOCATION else ""
+    location = server_database(request, kind) if kind in ("postgres", "redis") else ""
 
     machine = type(
         f"{kind.title()}Machine",

@@ -6,6 +6,7 @@ test (pytest's ``pythonpath`` puts ``tests/`` on the path; pyproject.toml), so n
 
 from support.clock import Clock
 from support.databases import reset_postgres, reset_redis
+from support.fixtures import server_database
 from support.servers import (
     DSN_VAR,
     REDIS_VAR,
@@ -24,5 +25,6 @@ __all__ = [
     "reset_postgres",
     "reset_redis",
     "run_control",
+    "server_database",
     "server_env",
 ]

@@ -2,6 +2,7 @@
 
 - ``postgres_dsn``: a DSN of this run's private PostgreSQL database, emptied for each test.
 - ``redis_url``: a URL of this run's private Redis database, emptied for each test.
+- ``server_database(request, kind)``: either one, for a store kind chosen by parameter.
 
 A test that takes either one, directly or through another fixture, gets the ``postgres`` or
 ``redis`` mark here, so ``-m "not postgres and not redis"`` deselects it even if the test
@@ -26,6 +27,8 @@ from support.servers import DSN_VAR, REDIS_VAR, SERVER_MARKS, server_env
 
 #: The session fixtures every server test reaches, and the mark each one brings.
 _MARK_OF_FIXTURE = {"postgres_run_dsn": "postgres", "redis_run_lease": "redis"}
+#: The per-test fixture of each server.
+_FIXTURE_OF_SERVER = {"postgres": "postgres_dsn", "redis": "redis_url"}
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +56,15 @@ def redis_url(redis_run_lease: RedisLease) -> str:
     redis_run_lease.renew()
     reset_redis(redis_run_lease.url)
     return redis_run_lease.url
+
+
+def server_database(request: pytest.FixtureRequest, kind: str) -> str:
+    """``postgres_dsn`` or ``redis_url`` for a server store kind (``"postgres"``,
+    ``"async-redis"``, ...); the kind's parameter carries its mark (``marked()``)."""
+    for server, fixture in _FIXTURE_OF_SERVER.items():
+        if kind.endswith(server):
+            return str(request.getfixturevalue(fixture))
+    raise ValueError(f"{kind!r} is not a server store kind")
 
 
 @pytest.hookimpl(tryfirst=True)  # before the mark plugin deselects by -m
