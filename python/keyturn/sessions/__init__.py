@@ -38,11 +38,11 @@ Use (the web layer, e.g. ``keyturn.asgi`` session middleware and ``POST /auth/to
 
 ``session.handle`` is the session's public name (32 hex characters, not a secret: it cannot be
 used as an id). Put it in the ``sid`` claim of every access token minted from the session. Ending
-a session (``end``, ``rotate``, ``end_session``, ``start(replacing=...)``) raises a watermark
-for that ``sid`` in ``revocations``: a ``Verifier`` built with the same ``Revocations`` refuses
-every token carrying it with ``TokenRevoked``, whenever it was issued. ``logout_everywhere``
-ends the user's sessions, their refresh families (``tokens.logout_all``) and every access token
-whose ``sub`` is the user (the subject watermark), in one call.
+a session (``end``, ``rotate``, ``end_session``, ``start(replacing=...)``) calls
+``revocations.revoke_session(handle)``: a ``Verifier`` built with the same ``Revocations``
+refuses every token carrying that ``sid`` with ``TokenRevoked``, whenever it was issued.
+``logout_everywhere`` ends the user's sessions, their refresh families (``tokens.logout_all``)
+and every access token whose ``sub`` is the user (the subject watermark), in one call.
 
 Refusals: one class, ``SessionError``, with ``InvalidSession`` (``code`` ``session_invalid``:
 malformed, oversized, unknown, ended, rotated away, or another user's handle) and
@@ -54,7 +54,7 @@ nothing. ``AsyncSessionService`` is the same for asyncio (with an ``AsyncTokenSe
 from __future__ import annotations
 
 from keyturn.sessions.records import LoggedOut, Session, StartedSession
-from keyturn.sessions.service import AsyncSessionService, SessionRevocations, SessionService
+from keyturn.sessions.service import AsyncSessionService, SessionService
 from keyturn.sessions.store import AsyncSessionStore, SessionStore
 
 __all__ = [
@@ -62,7 +62,6 @@ __all__ = [
     "AsyncSessionStore",
     "LoggedOut",
     "Session",
-    "SessionRevocations",
     "SessionService",
     "SessionStore",
     "StartedSession",

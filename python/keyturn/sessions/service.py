@@ -2,8 +2,8 @@
 
 Each operation is a generator (see ``keyturn._drive``) that yields what it needs done:
 a store call, or ending tokens elsewhere (a ``sid`` or subject revocation, the user's refresh
-families). The sync service performs them in place; the async one awaits an async store and
-runs blocking work (a sync store, ``Revocations``) in a worker thread.
+families). The sync service performs them in place; the async one awaits an async store (a
+sync one runs in a worker thread), ``AsyncTokenService`` and ``Revocations``' ``a`` methods.
 """
 
 from __future__ import annotations
@@ -15,17 +15,18 @@ import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any
 
 from keyturn._drive import Flow, adrive, drive
 from keyturn._limits import DAY, HOUR
 from keyturn.errors import ConfigurationError, ExpiredSession, InvalidSession
 from keyturn.refresh.service import AsyncTokenService, TokenService
+from keyturn.revocation import Revocations
 from keyturn.sessions import format as session_format
 from keyturn.sessions.records import LoggedOut, Session, StartedSession, data_json
 from keyturn.sessions.store import AsyncSessionStore, SessionStore
 
-__all__ = ["AsyncSessionService", "SessionRevocations", "SessionService"]
+__all__ = ["AsyncSessionService", "SessionService"]
 
 _MAX_ID_LENGTH = 255
 #: A longer User-Agent header is cut to this many characters (it is only shown in session lists).
@@ -35,19 +36,6 @@ _MAX_DATA_CAP = 64 * 1024
 
 #: One store call, bound to its arguments: mypy checks it against both store protocols.
 _Call = Callable[[SessionStore | AsyncSessionStore], Any]
-
-
-class SessionRevocations(Protocol):
-    """What the services need of ``keyturn.Revocations``: deny every access token of a subject
-    (its watermark), or every one minted from a session (its ``sid``)."""
-
-    def revoke_subject(self, subject: str, before: float | None = None) -> float: ...
-
-    async def arevoke_subject(self, subject: str, before: float | None = None) -> float: ...
-
-    def revoke_session(self, sid: str) -> None: ...
-
-    async def arevoke_session(self, sid: str) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +62,7 @@ class _Service:
         max_data_bytes: int = 4096,
         retention: float = DAY,
         purge_batch_size: int = 1000,
-        revocations: SessionRevocations | None = None,
+        revocations: Revocations | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._idle = _seconds("idle_timeout", idle_timeout)
@@ -272,7 +260,7 @@ class SessionService(_Service):
         store: SessionStore,
         *,
         tokens: TokenService | None = None,
-        revocations: SessionRevocations | None = None,
+        revocations: Revocations | None = None,
         **options: Any,
     ) -> None:
         if isinstance(tokens, AsyncTokenService):
@@ -362,7 +350,7 @@ class AsyncSessionService(_Service):
         store: SessionStore | AsyncSessionStore,
         *,
         tokens: AsyncTokenService | None = None,
-        revocations: SessionRevocations | None = None,
+        revocations: Revocations | None = None,
         **options: Any,
     ) -> None:
         if isinstance(tokens, TokenService):
@@ -447,7 +435,7 @@ class AsyncSessionService(_Service):
         return await asyncio.to_thread(request, self._store)
 
 
-def _revoke(revocations: SessionRevocations | None, request: _EndTokens) -> float | None:
+def _revoke(revocations: Revocations | None, request: _EndTokens) -> float | None:
     """Deny the access tokens a ``sid`` or ``subject`` request names; the subject's watermark."""
     if revocations is None:
         return None
