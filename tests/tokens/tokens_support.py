@@ -96,6 +96,9 @@ CODES: dict[type[kt.KeyturnError], str] = {
     kt.LoginError: "login_failed",
     kt.ClientAuthError: "invalid_client",
     kt.ClientError: "client_error",
+    kt.SessionError: "session_error",
+    kt.InvalidSession: "session_invalid",
+    kt.ExpiredSession: "session_expired",
 }
 
 
