@@ -8,7 +8,7 @@ import asyncio
 import functools
 import threading
 from types import ModuleType
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from keyturn._drive import Flow, adrive, drive
 from keyturn._store_errors import postgres_address, server_failure
@@ -20,7 +20,14 @@ if TYPE_CHECKING:
     import psycopg
     import psycopg_pool
 
-__all__ = ["AsyncPostgresPool", "PostgresPool", "drivers", "pool_options"]
+__all__ = [
+    "AsyncPostgresPool",
+    "AsyncPostgresStoreBase",
+    "PostgresPool",
+    "PostgresStoreBase",
+    "drivers",
+    "pool_options",
+]
 
 T = TypeVar("T")
 
@@ -165,6 +172,49 @@ class AsyncPostgresPool(_Base):
                     return await adrive(flow, functools.partial(_aperform, cursor))
         except self._psycopg.Error as exc:
             raise self._failure(self.pool.conninfo, exc) from exc
+
+
+class _Store:
+    _what: ClassVar[str]  # how a failure names the store: "PostgreSQL session store"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(<dsn hidden>)"  # the DSN may hold a password
+
+
+class PostgresStoreBase(_Store):
+    """What every blocking PostgreSQL store is made of: a DSN or an existing pool (one
+    ``Backend`` shares it with its other stores), the repr hiding the DSN, and ``close``. A store
+    adds its operations, each one flow run through ``self._db``."""
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.ConnectionPool[Any] | None = None,
+        pool_size: int = 10,
+        timeout: float = 5.0,
+    ) -> None:
+        self._db = PostgresPool(self._what, dsn, pool, pool_size=pool_size, timeout=timeout)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class AsyncPostgresStoreBase(_Store):
+    """The same for an asyncio store; a pool it opens itself opens on first use."""
+
+    def __init__(
+        self,
+        dsn: str | None = None,
+        *,
+        pool: psycopg_pool.AsyncConnectionPool[Any] | None = None,
+        pool_size: int = 10,
+        timeout: float = 5.0,
+    ) -> None:
+        self._db = AsyncPostgresPool(self._what, dsn, pool, pool_size=pool_size, timeout=timeout)
+
+    async def close(self) -> None:
+        await self._db.close()
 
 
 def _perform(cursor: psycopg.Cursor[Any], stmt: Stmt) -> Any:

@@ -8,101 +8,66 @@ the others, waiting on its row lock, find it remembered. The pool may be (and th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from keyturn.clients import Client, StoredClient
 from keyturn.stores._sql import clients as _sql
-from keyturn.stores.postgres._pool import AsyncPostgresPool, PostgresPool
-
-if TYPE_CHECKING:
-    import psycopg_pool
+from keyturn.stores.postgres._pool import AsyncPostgresStoreBase, PostgresStoreBase
 
 __all__ = ["AsyncPostgresClientStore", "PostgresClientStore"]
 
-_WHAT = "PostgreSQL client store"
 
-
-class PostgresClientStore:
+class PostgresClientStore(PostgresStoreBase):
     """Registered clients in PostgreSQL: a DSN, or an existing pool."""
 
-    def __init__(
-        self,
-        dsn: str | None = None,
-        *,
-        pool: psycopg_pool.ConnectionPool[Any] | None = None,
-        pool_size: int = 4,
-        timeout: float = 5.0,
-    ) -> None:
-        self._pool = PostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return "PostgresClientStore(<dsn hidden>)"  # the DSN may hold a password
+    _what = "PostgreSQL client store"
 
     def create(self, client: Client, secret_hash: bytes | None) -> bool:
-        return self._pool.run(_sql.create(client, secret_hash), transaction=False)
+        return self._db.run(_sql.create(client, secret_hash), transaction=False)
 
     def load(self, client_id: str) -> StoredClient | None:
-        return self._pool.run(_sql.load(client_id), transaction=False)
+        return self._db.run(_sql.load(client_id), transaction=False)
 
     def list_clients(self) -> list[Client]:
-        return self._pool.run(_sql.list_clients(), transaction=False)
+        return self._db.run(_sql.list_clients(), transaction=False)
 
     def set_enabled(self, client_id: str, enabled: bool) -> bool:
-        return self._pool.run(_sql.set_enabled(client_id, enabled), transaction=False)
+        return self._db.run(_sql.set_enabled(client_id, enabled), transaction=False)
 
     def rotate_secret(self, client_id: str, new_hash: bytes, previous_until: float) -> bool:
         flow = _sql.rotate_secret(client_id, new_hash, previous_until)
-        return self._pool.run(flow, transaction=False)
+        return self._db.run(flow, transaction=False)
 
     def remember_jti(self, client_id: str, jti_hash: bytes, until: float, now: float) -> bool:
         flow = _sql.remember_jti(client_id, jti_hash, until, now)
-        return self._pool.run(flow, transaction=False)
+        return self._db.run(flow, transaction=False)
 
     def purge(self, now: float) -> int:
-        return self._pool.run(_sql.purge(now), transaction=False)
-
-    def close(self) -> None:
-        self._pool.close()
+        return self._db.run(_sql.purge(now), transaction=False)
 
 
-class AsyncPostgresClientStore:
+class AsyncPostgresClientStore(AsyncPostgresStoreBase):
     """The same store for asyncio; a pool it opens itself opens on first use."""
 
-    def __init__(
-        self,
-        dsn: str | None = None,
-        *,
-        pool: psycopg_pool.AsyncConnectionPool[Any] | None = None,
-        pool_size: int = 4,
-        timeout: float = 5.0,
-    ) -> None:
-        self._pool = AsyncPostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return "AsyncPostgresClientStore(<dsn hidden>)"
+    _what = "PostgreSQL client store"
 
     async def create(self, client: Client, secret_hash: bytes | None) -> bool:
-        return await self._pool.run(_sql.create(client, secret_hash), transaction=False)
+        return await self._db.run(_sql.create(client, secret_hash), transaction=False)
 
     async def load(self, client_id: str) -> StoredClient | None:
-        return await self._pool.run(_sql.load(client_id), transaction=False)
+        return await self._db.run(_sql.load(client_id), transaction=False)
 
     async def list_clients(self) -> list[Client]:
-        return await self._pool.run(_sql.list_clients(), transaction=False)
+        return await self._db.run(_sql.list_clients(), transaction=False)
 
     async def set_enabled(self, client_id: str, enabled: bool) -> bool:
-        return await self._pool.run(_sql.set_enabled(client_id, enabled), transaction=False)
+        return await self._db.run(_sql.set_enabled(client_id, enabled), transaction=False)
 
     async def rotate_secret(self, client_id: str, new_hash: bytes, previous_until: float) -> bool:
         flow = _sql.rotate_secret(client_id, new_hash, previous_until)
-        return await self._pool.run(flow, transaction=False)
+        return await self._db.run(flow, transaction=False)
 
     async def remember_jti(self, client_id: str, jti_hash: bytes, until: float, now: float) -> bool:
         flow = _sql.remember_jti(client_id, jti_hash, until, now)
-        return await self._pool.run(flow, transaction=False)
+        return await self._db.run(flow, transaction=False)
 
     async def purge(self, now: float) -> int:
-        return await self._pool.run(_sql.purge(now), transaction=False)
-
-    async def close(self) -> None:
-        await self._pool.close()
+        return await self._db.run(_sql.purge(now), transaction=False)

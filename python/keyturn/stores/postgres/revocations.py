@@ -7,36 +7,19 @@ Each write is one upsert, atomic alone; the purge deletes from both tables in on
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
 
 from keyturn.revocation import Found
 from keyturn.stores._sql import revocations as _sql
 from keyturn.stores._sql.statement import POSTGRES
-from keyturn.stores.postgres._pool import AsyncPostgresPool, PostgresPool
-
-if TYPE_CHECKING:
-    import psycopg_pool
+from keyturn.stores.postgres._pool import AsyncPostgresStoreBase, PostgresStoreBase
 
 __all__ = ["AsyncPostgresRevocationStore", "PostgresRevocationStore"]
 
-_WHAT = "PostgreSQL revocation store"
 
-
-class PostgresRevocationStore:
+class PostgresRevocationStore(PostgresStoreBase):
     """Revocations in PostgreSQL, shared by every verifier of a service."""
 
-    def __init__(
-        self,
-        dsn: str | None = None,
-        *,
-        pool: psycopg_pool.ConnectionPool[Any] | None = None,
-        pool_size: int = 4,
-        timeout: float = 5.0,
-    ) -> None:
-        self._db = PostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return "PostgresRevocationStore(<dsn hidden>)"  # the DSN may hold a password
+    _what = "PostgreSQL revocation store"
 
     def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
         self._db.run(_sql.revoke_jti(POSTGRES, jti_hash, keep_until), transaction=False)
@@ -51,26 +34,12 @@ class PostgresRevocationStore:
     def purge(self, now: float) -> int:
         return self._db.run(_sql.purge(now))
 
-    def close(self) -> None:
-        self._db.close()
 
-
-class AsyncPostgresRevocationStore:
+class AsyncPostgresRevocationStore(AsyncPostgresStoreBase):
     """The same store for asyncio (``Revocations.acheck`` and the other ``a`` methods); the pool
     opens on first use."""
 
-    def __init__(
-        self,
-        dsn: str | None = None,
-        *,
-        pool: psycopg_pool.AsyncConnectionPool[Any] | None = None,
-        pool_size: int = 4,
-        timeout: float = 5.0,
-    ) -> None:
-        self._db = AsyncPostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return "AsyncPostgresRevocationStore(<dsn hidden>)"  # the DSN may hold a password
+    _what = "PostgreSQL revocation store"
 
     async def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
         await self._db.run(_sql.revoke_jti(POSTGRES, jti_hash, keep_until), transaction=False)
@@ -88,6 +57,3 @@ class AsyncPostgresRevocationStore:
 
     async def purge(self, now: float) -> int:
         return await self._db.run(_sql.purge(now))
-
-    async def close(self) -> None:
-        await self._db.close()

@@ -6,35 +6,19 @@ conditional ``DELETE`` and the successor's ``INSERT`` run in one transaction (se
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from keyturn.sessions.records import Session
 from keyturn.stores._sql import sessions as _sql
-from keyturn.stores.postgres._pool import AsyncPostgresPool, PostgresPool
-
-if TYPE_CHECKING:
-    import psycopg_pool
+from keyturn.stores.postgres._pool import AsyncPostgresStoreBase, PostgresStoreBase
 
 __all__ = ["AsyncPostgresSessionStore", "PostgresSessionStore"]
 
-_WHAT = "PostgreSQL session store"
 
-
-class PostgresSessionStore:
+class PostgresSessionStore(PostgresStoreBase):
     """Browser sessions in PostgreSQL, for services running on several machines."""
 
-    def __init__(
-        self,
-        dsn: str | None = None,
-        *,
-        pool: psycopg_pool.ConnectionPool[Any] | None = None,
-        pool_size: int = 10,
-        timeout: float = 5.0,
-    ) -> None:
-        self._db = PostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return "PostgresSessionStore(<dsn hidden>)"  # the DSN may hold a password
+    _what = "PostgreSQL session store"
 
     def create(self, session: Session) -> None:
         self._db.run(_sql.create(session), transaction=False)
@@ -69,25 +53,11 @@ class PostgresSessionStore:
     def purge(self, ended_before: float, limit: int) -> int:
         return self._db.run(_sql.purge(ended_before, limit), transaction=False)
 
-    def close(self) -> None:
-        self._db.close()
 
-
-class AsyncPostgresSessionStore:
+class AsyncPostgresSessionStore(AsyncPostgresStoreBase):
     """The same store for asyncio (``AsyncSessionService``); the pool opens on first use."""
 
-    def __init__(
-        self,
-        dsn: str | None = None,
-        *,
-        pool: psycopg_pool.AsyncConnectionPool[Any] | None = None,
-        pool_size: int = 10,
-        timeout: float = 5.0,
-    ) -> None:
-        self._db = AsyncPostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return "AsyncPostgresSessionStore(<dsn hidden>)"  # the DSN may hold a password
+    _what = "PostgreSQL session store"
 
     async def create(self, session: Session) -> None:
         await self._db.run(_sql.create(session), transaction=False)
@@ -121,6 +91,3 @@ class AsyncPostgresSessionStore:
 
     async def purge(self, ended_before: float, limit: int) -> int:
         return await self._db.run(_sql.purge(ended_before, limit), transaction=False)
-
-    async def close(self) -> None:
-        await self._db.close()

@@ -9,35 +9,17 @@ on first use under an advisory lock, so many processes can start at once (``_poo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 from keyturn.stores._sql import tokens as _sql
-from keyturn.stores.postgres._pool import AsyncPostgresPool, PostgresPool
-
-if TYPE_CHECKING:
-    import psycopg_pool
+from keyturn.stores.postgres._pool import AsyncPostgresStoreBase, PostgresStoreBase
 
 __all__ = ["AsyncPostgresStore", "PostgresStore"]
 
-_WHAT = "PostgreSQL store"
 
-
-class PostgresStore:
+class PostgresStore(PostgresStoreBase):
     """Refresh tokens in PostgreSQL, for services running on several machines."""
 
-    def __init__(
-        self,
-        dsn: str | None = None,
-        *,
-        pool: psycopg_pool.ConnectionPool[Any] | None = None,
-        pool_size: int = 10,
-        timeout: float = 5.0,
-    ) -> None:
-        self._db = PostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return "PostgresStore(<dsn hidden>)"  # the DSN may hold a password
+    _what = "PostgreSQL store"
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         self._db.run(_sql.create_family(family, token))
@@ -60,25 +42,11 @@ class PostgresStore:
     def purge_batch(self, now: float, limit: int) -> int:
         return self._db.run(_sql.purge_batch(now, limit))
 
-    def close(self) -> None:
-        self._db.close()
 
-
-class AsyncPostgresStore:
+class AsyncPostgresStore(AsyncPostgresStoreBase):
     """The same store for asyncio (``AsyncTokenService``); the pool opens on first use."""
 
-    def __init__(
-        self,
-        dsn: str | None = None,
-        *,
-        pool: psycopg_pool.AsyncConnectionPool[Any] | None = None,
-        pool_size: int = 10,
-        timeout: float = 5.0,
-    ) -> None:
-        self._db = AsyncPostgresPool(_WHAT, dsn, pool, pool_size=pool_size, timeout=timeout)
-
-    def __repr__(self) -> str:
-        return "AsyncPostgresStore(<dsn hidden>)"  # the DSN may hold a password
+    _what = "PostgreSQL store"
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         await self._db.run(_sql.create_family(family, token))
@@ -101,6 +69,3 @@ class AsyncPostgresStore:
 
     async def purge_batch(self, now: float, limit: int) -> int:
         return await self._db.run(_sql.purge_batch(now, limit))
-
-    async def close(self) -> None:
-        await self._db.close()

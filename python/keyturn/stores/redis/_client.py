@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from types import ModuleType
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from keyturn._drive import Flow, adrive, drive
 from keyturn._store_errors import redis_address, server_failure
@@ -27,9 +27,12 @@ __all__ = [
     "SCHEMA_KEY",
     "USER_PATTERN",
     "AsyncRedisClient",
+    "AsyncRedisStoreBase",
     "Batch",
     "RedisClient",
+    "RedisStoreBase",
     "Request",
+    "Retention",
     "Script",
     "UserKeys",
     "driver",
@@ -198,3 +201,46 @@ class AsyncRedisClient(_Base):
             for command in request.commands:
                 pipe.execute_command(*command)
             return await pipe.execute()
+
+
+class _Store:
+    _what: ClassVar[str]  # how a failure names the store: "Redis session store"
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(<url hidden>)"  # the URL may hold a password
+
+
+class RedisStoreBase(_Store):
+    """What every blocking Redis store is made of: a URL or an existing client (one ``Backend``
+    shares it with its other stores), the repr hiding the URL, and ``close``. A store adds its
+    operations, each one flow run through ``self._db``."""
+
+    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
+        self._db = RedisClient(self._what, url, client, timeout)
+
+    def close(self) -> None:
+        self._db.close()
+
+
+class AsyncRedisStoreBase(_Store):
+    """The same for an asyncio store (``redis.asyncio``)."""
+
+    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
+        self._db = AsyncRedisClient(self._what, url, client, timeout)
+
+    async def close(self) -> None:
+        await self._db.close()
+
+
+class Retention:
+    """A layout whose keys outlive their record's expiry by ``retention`` seconds, so an ended
+    record reports as expired, not unknown, for that long."""
+
+    def __init__(self, retention: float) -> None:
+        if isinstance(retention, bool) or not isinstance(retention, (int, float)) or retention < 0:
+            raise ConfigurationError("retention must be >= 0 seconds")
+        self.retention = float(retention)
+
+    def _expire_ms(self, at: float) -> int:
+        """The key's expiry (Unix milliseconds, for ``PEXPIREAT``) for a record ending ``at``."""
+        return int((at + self.retention) * 1000)

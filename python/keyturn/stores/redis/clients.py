@@ -14,11 +14,10 @@ Every write is one Lua script on one key, so each is atomic on a cluster too.
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from keyturn._drive import Flow
 from keyturn.clients import Client, SecretHashes, StoredClient
-from keyturn.stores.redis._client import AsyncRedisClient, Batch, RedisClient, Request, Script
+from keyturn.stores.redis._client import AsyncRedisStoreBase, Batch, RedisStoreBase, Request, Script
 
 __all__ = ["AsyncRedisClientStore", "RedisClientStore"]
 
@@ -141,72 +140,58 @@ def _stored(client_id: str, raw: dict[bytes, bytes]) -> StoredClient:
 # --- the stores ---------------------------------------------------------------------------------
 
 
-class RedisClientStore:
+class RedisClientStore(RedisStoreBase):
     """Registered clients in Redis (standalone or Cluster): a URL, or an existing client (one
     ``Backend`` shares it with the other stores)."""
 
-    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
-        self._redis = RedisClient("Redis client store", url, client, timeout)
-
-    def __repr__(self) -> str:
-        return "RedisClientStore(<url hidden>)"  # the URL may hold a password
+    _what = "Redis client store"
 
     def create(self, client: Client, secret_hash: bytes | None) -> bool:
-        return self._redis.run(create(client, secret_hash))
+        return self._db.run(create(client, secret_hash))
 
     def load(self, client_id: str) -> StoredClient | None:
-        return self._redis.run(load(client_id))
+        return self._db.run(load(client_id))
 
     def list_clients(self) -> list[Client]:
-        return self._redis.run(list_clients())
+        return self._db.run(list_clients())
 
     def set_enabled(self, client_id: str, enabled: bool) -> bool:
-        return self._redis.run(set_enabled(client_id, enabled))
+        return self._db.run(set_enabled(client_id, enabled))
 
     def rotate_secret(self, client_id: str, new_hash: bytes, previous_until: float) -> bool:
-        return self._redis.run(rotate_secret(client_id, new_hash, previous_until))
+        return self._db.run(rotate_secret(client_id, new_hash, previous_until))
 
     def remember_jti(self, client_id: str, jti_hash: bytes, until: float, now: float) -> bool:
-        return self._redis.run(remember_jti(client_id, jti_hash, until, now))
+        return self._db.run(remember_jti(client_id, jti_hash, until, now))
 
     def purge(self, now: float) -> int:
         """Remembered jtis expire by themselves: nothing to delete."""
         return 0
 
-    def close(self) -> None:
-        self._redis.close()
 
-
-class AsyncRedisClientStore:
+class AsyncRedisClientStore(AsyncRedisStoreBase):
     """The same store for asyncio (``AsyncClientRegistry``)."""
 
-    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
-        self._redis = AsyncRedisClient("Redis client store", url, client, timeout)
-
-    def __repr__(self) -> str:
-        return "AsyncRedisClientStore(<url hidden>)"
+    _what = "Redis client store"
 
     async def create(self, client: Client, secret_hash: bytes | None) -> bool:
-        return await self._redis.run(create(client, secret_hash))
+        return await self._db.run(create(client, secret_hash))
 
     async def load(self, client_id: str) -> StoredClient | None:
-        return await self._redis.run(load(client_id))
+        return await self._db.run(load(client_id))
 
     async def list_clients(self) -> list[Client]:
-        return await self._redis.run(list_clients())
+        return await self._db.run(list_clients())
 
     async def set_enabled(self, client_id: str, enabled: bool) -> bool:
-        return await self._redis.run(set_enabled(client_id, enabled))
+        return await self._db.run(set_enabled(client_id, enabled))
 
     async def rotate_secret(self, client_id: str, new_hash: bytes, previous_until: float) -> bool:
-        return await self._redis.run(rotate_secret(client_id, new_hash, previous_until))
+        return await self._db.run(rotate_secret(client_id, new_hash, previous_until))
 
     async def remember_jti(self, client_id: str, jti_hash: bytes, until: float, now: float) -> bool:
-        return await self._redis.run(remember_jti(client_id, jti_hash, until, now))
+        return await self._db.run(remember_jti(client_id, jti_hash, until, now))
 
     async def purge(self, now: float) -> int:
         """Remembered jtis expire by themselves: nothing to delete."""
         return 0
-
-    async def close(self) -> None:
-        await self._redis.close()

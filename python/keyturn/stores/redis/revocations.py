@@ -11,15 +11,13 @@ watermark. Lookups are one pipelined round trip of GETs (each a single key: Redi
 from __future__ import annotations
 
 from collections.abc import Collection
-from typing import Any
 
 from keyturn._drive import Flow
 from keyturn.revocation import Found
-from keyturn.stores.redis._client import AsyncRedisClient, Batch, RedisClient, Request, Script
+from keyturn.stores.redis._client import AsyncRedisStoreBase, Batch, RedisStoreBase, Request, Script
 
 __all__ = ["AsyncRedisRevocationStore", "RedisRevocationStore"]
 
-_WHAT = "Redis revocation store"
 # KEYS[1]; ARGV[1] the value, ARGV[2] the expiry in Unix milliseconds.
 _RAISE = """
 local current = redis.call('GET', KEYS[1])
@@ -56,14 +54,10 @@ def _lookup(
     )
 
 
-class RedisRevocationStore:
+class RedisRevocationStore(RedisStoreBase):
     """Revocations in Redis (standalone or Cluster), shared by every verifier of a service."""
 
-    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
-        self._db = RedisClient(_WHAT, url, client, timeout)
-
-    def __repr__(self) -> str:
-        return "RedisRevocationStore(<url hidden>)"  # the URL may hold a password
+    _what = "Redis revocation store"
 
     def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
         self._db.run(_raise(jti_key(jti_hash), keep_until, keep_until))
@@ -78,19 +72,12 @@ class RedisRevocationStore:
         """Keys expire by themselves: nothing to delete."""
         return 0
 
-    def close(self) -> None:
-        self._db.close()
 
-
-class AsyncRedisRevocationStore:
+class AsyncRedisRevocationStore(AsyncRedisStoreBase):
     """The same store for asyncio (``redis.asyncio``; ``Revocations.acheck`` and the other ``a``
     methods)."""
 
-    def __init__(self, url: str | None = None, *, client: Any = None, timeout: float = 5.0) -> None:
-        self._db = AsyncRedisClient(_WHAT, url, client, timeout)
-
-    def __repr__(self) -> str:
-        return "AsyncRedisRevocationStore(<url hidden>)"  # the URL may hold a password
+    _what = "Redis revocation store"
 
     async def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
         await self._db.run(_raise(jti_key(jti_hash), keep_until, keep_until))
@@ -108,6 +95,3 @@ class AsyncRedisRevocationStore:
     async def purge(self, now: float) -> int:
         """Keys expire by themselves: nothing to delete."""
         return 0
-
-    async def close(self) -> None:
-        await self._db.close()

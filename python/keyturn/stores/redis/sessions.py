@@ -24,13 +24,18 @@ from typing import Any
 
 from keyturn._drive import Flow
 from keyturn._limits import DAY
-from keyturn.errors import ConfigurationError
 from keyturn.sessions.records import Session, data_json
-from keyturn.stores.redis._client import AsyncRedisClient, Batch, RedisClient, Request, Script
+from keyturn.stores.redis._client import (
+    AsyncRedisStoreBase,
+    Batch,
+    RedisStoreBase,
+    Request,
+    Retention,
+    Script,
+)
 
 __all__ = ["AsyncRedisSessionStore", "RedisSessionStore", "index_key", "session_key"]
 
-_WHAT = "Redis session store"
 
 # KEYS[1] the user's index; ARGV handle, session hash hex, expiry (Unix ms): add the entry and
 # make the index live at least that long.
@@ -88,14 +93,8 @@ def index_key(user_id: str) -> str:
     return f"keyturn:sessions:{{{user_id}}}"
 
 
-class _Layout:
+class _Layout(Retention):
     """The store's operations as sans-IO flows of Redis requests."""
-
-    def __init__(self, retention: float) -> None:
-        self.retention = retention
-
-    def _expire_ms(self, at: float) -> int:
-        return int((at + self.retention) * 1000)
 
     def create(self, session: Session) -> Flow[Request, None]:
         index_args = (
@@ -196,18 +195,10 @@ def _forget(user_id: str, handles: list[Any]) -> Batch:
     return Batch((("HDEL", index_key(user_id), *handles),), atomic=False)
 
 
-class _RedisSessions:
-    def __init__(self, retention: float) -> None:
-        if isinstance(retention, bool) or not isinstance(retention, (int, float)) or retention < 0:
-            raise ConfigurationError("retention must be >= 0 seconds")
-        self._layout = _Layout(float(retention))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(<url hidden>)"  # the URL may hold a password
-
-
-class RedisSessionStore(_RedisSessions):
+class RedisSessionStore(RedisStoreBase):
     """Browser sessions in Redis (standalone or Cluster)."""
+
+    _what = "Redis session store"
 
     def __init__(
         self,
@@ -217,8 +208,8 @@ class RedisSessionStore(_RedisSessions):
         timeout: float = 5.0,
         retention: float = DAY,
     ) -> None:
-        super().__init__(retention)
-        self._db = RedisClient(_WHAT, url, client, timeout)
+        self._layout = _Layout(retention)  # refused before a client is made
+        super().__init__(url, client=client, timeout=timeout)
 
     def create(self, session: Session) -> None:
         self._db.run(self._layout.create(session))
@@ -253,12 +244,11 @@ class RedisSessionStore(_RedisSessions):
     def purge(self, ended_before: float, limit: int) -> int:
         return self._db.run(self._layout.purge(ended_before, limit))
 
-    def close(self) -> None:
-        self._db.close()
 
-
-class AsyncRedisSessionStore(_RedisSessions):
+class AsyncRedisSessionStore(AsyncRedisStoreBase):
     """The same store for asyncio (``AsyncSessionService``)."""
+
+    _what = "Redis session store"
 
     def __init__(
         self,
@@ -268,8 +258,8 @@ class AsyncRedisSessionStore(_RedisSessions):
         timeout: float = 5.0,
         retention: float = DAY,
     ) -> None:
-        super().__init__(retention)
-        self._db = AsyncRedisClient(_WHAT, url, client, timeout)
+        self._layout = _Layout(retention)  # refused before a client is made
+        super().__init__(url, client=client, timeout=timeout)
 
     async def create(self, session: Session) -> None:
         await self._db.run(self._layout.create(session))
@@ -303,9 +293,6 @@ class AsyncRedisSessionStore(_RedisSessions):
 
     async def purge(self, ended_before: float, limit: int) -> int:
         return await self._db.run(self._layout.purge(ended_before, limit))
-
-    async def close(self) -> None:
-        await self._db.close()
 
 
 def _fields(session: Session) -> list[str]:

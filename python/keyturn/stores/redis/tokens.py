@@ -23,20 +23,19 @@ from typing import Any
 
 from keyturn._drive import Flow
 from keyturn._limits import DAY
-from keyturn.errors import ConfigurationError
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 from keyturn.stores.redis._client import (
-    AsyncRedisClient,
+    AsyncRedisStoreBase,
     Batch,
-    RedisClient,
+    RedisStoreBase,
     Request,
+    Retention,
     Script,
     UserKeys,
 )
 
 __all__ = ["AsyncRedisStore", "RedisStore"]
 
-_WHAT = "Redis store"
 
 # Applies a planned rotation if the expected head is still the family's unused, unexpired head
 # and the family is not revoked. Returns 1 when applied (also when this very rotation was already
@@ -81,14 +80,8 @@ def user_key(user_id: str) -> str:
     return f"keyturn:user:{{{user_id}}}"
 
 
-class _Layout:
+class _Layout(Retention):
     """The store's operations as sans-IO flows of Redis requests."""
-
-    def __init__(self, retention: float) -> None:
-        self.retention = retention
-
-    def _expire_ms(self, expires_at: float) -> int:
-        return int((expires_at + self.retention) * 1000)
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> Flow[Request, None]:
         fkey, tkey = family_key(family.family_id), token_key(family.family_id, token.token_hash)
@@ -182,18 +175,10 @@ class _Layout:
         return int(count)
 
 
-class _RedisTokens:
-    def __init__(self, retention: float) -> None:
-        if isinstance(retention, bool) or not isinstance(retention, (int, float)) or retention < 0:
-            raise ConfigurationError("retention must be >= 0 seconds")
-        self._layout = _Layout(float(retention))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}(<url hidden>)"  # the URL may hold a password
-
-
-class RedisStore(_RedisTokens):
+class RedisStore(RedisStoreBase):
     """Refresh tokens in Redis (standalone or Cluster)."""
+
+    _what = "Redis store"
 
     def __init__(
         self,
@@ -203,8 +188,8 @@ class RedisStore(_RedisTokens):
         timeout: float = 5.0,
         retention: float = DAY,
     ) -> None:
-        super().__init__(retention)
-        self._db = RedisClient(_WHAT, url, client, timeout)
+        self._layout = _Layout(retention)  # refused before a client is made
+        super().__init__(url, client=client, timeout=timeout)
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         self._db.run(self._layout.create_family(family, token))
@@ -227,12 +212,11 @@ class RedisStore(_RedisTokens):
     def purge_batch(self, now: float, limit: int) -> int:
         return self._db.run(self._layout.purge_batch(now, limit))
 
-    def close(self) -> None:
-        self._db.close()
 
-
-class AsyncRedisStore(_RedisTokens):
+class AsyncRedisStore(AsyncRedisStoreBase):
     """The same store for asyncio (``AsyncTokenService``)."""
+
+    _what = "Redis store"
 
     def __init__(
         self,
@@ -242,8 +226,8 @@ class AsyncRedisStore(_RedisTokens):
         timeout: float = 5.0,
         retention: float = DAY,
     ) -> None:
-        super().__init__(retention)
-        self._db = AsyncRedisClient(_WHAT, url, client, timeout)
+        self._layout = _Layout(retention)  # refused before a client is made
+        super().__init__(url, client=client, timeout=timeout)
 
     async def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         await self._db.run(self._layout.create_family(family, token))
@@ -265,9 +249,6 @@ class AsyncRedisStore(_RedisTokens):
 
     async def purge_batch(self, now: float, limit: int) -> int:
         return await self._db.run(self._layout.purge_batch(now, limit))
-
-    async def close(self) -> None:
-        await self._db.close()
 
 
 def _family_fields(family: FamilyRecord) -> list[str]:

@@ -8,7 +8,7 @@ import functools
 import os
 import sqlite3
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from keyturn._drive import Flow, drive
 from keyturn._sqlite import ThreadConnections
@@ -16,7 +16,7 @@ from keyturn._store_errors import sqlite_failure
 from keyturn.stores._sql import schema
 from keyturn.stores._sql.statement import Stmt
 
-__all__ = ["SQLiteDatabase", "qmark"]
+__all__ = ["SQLiteDatabase", "SQLiteStoreBase", "qmark"]
 
 T = TypeVar("T")
 
@@ -77,6 +77,30 @@ class SQLiteDatabase:
             return operation()
         except sqlite3.Error as exc:
             raise sqlite_failure(self._what, exc) from exc
+
+
+class SQLiteStoreBase:
+    """What every SQLite store is made of: the file (one ``Backend`` gives its stores the same
+    one), its repr, and ``close``. A store adds its operations, each one flow through
+    ``self._db``."""
+
+    _what: ClassVar[str]  # how a failure names the store: "SQLite session store"
+    _for_tests: ClassVar[str]  # the memory store that ":memory:" is refused in favour of
+
+    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
+        self._db = SQLiteDatabase(
+            path,
+            timeout=timeout,
+            what=self._what,
+            owner=type(self).__name__,
+            for_tests=self._for_tests,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._db.path!r})"
+
+    def close(self) -> None:
+        self._db.close()
 
 
 def _performer(connection: sqlite3.Connection) -> Callable[[Stmt], Any]:

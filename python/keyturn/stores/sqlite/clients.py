@@ -7,29 +7,18 @@ exactly once. The file may be (and through ``open_backend`` is) the refresh stor
 
 from __future__ import annotations
 
-import os
-
 from keyturn.clients import Client, StoredClient
 from keyturn.stores._sql import clients as _sql
-from keyturn.stores.sqlite._database import SQLiteDatabase
+from keyturn.stores.sqlite._database import SQLiteStoreBase
 
 __all__ = ["SQLiteClientStore"]
 
 
-class SQLiteClientStore:
+class SQLiteClientStore(SQLiteStoreBase):
     """Registered clients in an SQLite file; safe across threads and processes."""
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
-        self._db = SQLiteDatabase(
-            path,
-            timeout=timeout,
-            what="SQLite client store",
-            owner="SQLiteClientStore",
-            for_tests="MemoryClientStore",
-        )
-
-    def __repr__(self) -> str:
-        return f"SQLiteClientStore({self._db.path!r})"
+    _what = "SQLite client store"
+    _for_tests = "MemoryClientStore"
 
     def create(self, client: Client, secret_hash: bytes | None) -> bool:
         return self._db.write(_sql.create(client, secret_hash))
@@ -51,6 +40,3 @@ class SQLiteClientStore:
 
     def purge(self, now: float) -> int:
         return self._db.write(_sql.purge(now))
-
-    def close(self) -> None:
-        self._db.close()

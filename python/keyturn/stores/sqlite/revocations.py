@@ -6,31 +6,21 @@ lose the later watermark. The file may be (and through ``open_backend`` is) the 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Collection
 
 from keyturn.revocation import Found
 from keyturn.stores._sql import revocations as _sql
 from keyturn.stores._sql.statement import SQLITE
-from keyturn.stores.sqlite._database import SQLiteDatabase
+from keyturn.stores.sqlite._database import SQLiteStoreBase
 
 __all__ = ["SQLiteRevocationStore"]
 
 
-class SQLiteRevocationStore:
+class SQLiteRevocationStore(SQLiteStoreBase):
     """Revocations in an SQLite file; safe across threads and processes."""
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
-        self._db = SQLiteDatabase(
-            path,
-            timeout=timeout,
-            what="SQLite revocation store",
-            owner="SQLiteRevocationStore",
-            for_tests="MemoryRevocationStore",
-        )
-
-    def __repr__(self) -> str:
-        return f"SQLiteRevocationStore({self._db.path!r})"
+    _what = "SQLite revocation store"
+    _for_tests = "MemoryRevocationStore"
 
     def revoke_jti(self, jti_hash: bytes, keep_until: float) -> None:
         self._db.write(_sql.revoke_jti(SQLITE, jti_hash, keep_until))
@@ -43,6 +33,3 @@ class SQLiteRevocationStore:
 
     def purge(self, now: float) -> int:
         return self._db.write(_sql.purge(now))
-
-    def close(self) -> None:
-        self._db.close()

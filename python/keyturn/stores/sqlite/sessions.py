@@ -3,31 +3,21 @@ write lock). Every write is a ``BEGIN IMMEDIATE`` transaction; see ``stores._sql
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from typing import Any
 
 from keyturn.sessions.records import Session
 from keyturn.stores._sql import sessions as _sql
-from keyturn.stores.sqlite._database import SQLiteDatabase
+from keyturn.stores.sqlite._database import SQLiteStoreBase
 
 __all__ = ["SQLiteSessionStore"]
 
 
-class SQLiteSessionStore:
+class SQLiteSessionStore(SQLiteStoreBase):
     """Browser sessions in an SQLite file; safe across threads and processes."""
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
-        self._db = SQLiteDatabase(
-            path,
-            timeout=timeout,
-            what="SQLite session store",
-            owner="SQLiteSessionStore",
-            for_tests="MemorySessionStore",
-        )
-
-    def __repr__(self) -> str:
-        return f"SQLiteSessionStore({self._db.path!r})"
+    _what = "SQLite session store"
+    _for_tests = "MemorySessionStore"
 
     def create(self, session: Session) -> None:
         self._db.write(_sql.create(session))
@@ -60,6 +50,3 @@ class SQLiteSessionStore:
 
     def purge(self, ended_before: float, limit: int) -> int:
         return self._db.write(_sql.purge(ended_before, limit))
-
-    def close(self) -> None:
-        self._db.close()

@@ -6,25 +6,18 @@ NULL`` decides which of several concurrent rotations (threads or processes) wins
 
 from __future__ import annotations
 
-import os
-
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 from keyturn.stores._sql import tokens as _sql
-from keyturn.stores.sqlite._database import SQLiteDatabase
+from keyturn.stores.sqlite._database import SQLiteStoreBase
 
 __all__ = ["SQLiteStore"]
 
 
-class SQLiteStore:
+class SQLiteStore(SQLiteStoreBase):
     """Refresh tokens in an SQLite file; safe across threads and processes."""
 
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
-        self._db = SQLiteDatabase(
-            path, timeout=timeout, what="SQLite store", owner="SQLiteStore", for_tests="MemoryStore"
-        )
-
-    def __repr__(self) -> str:
-        return f"SQLiteStore({self._db.path!r})"
+    _what = "SQLite store"
+    _for_tests = "MemoryStore"
 
     def create_family(self, family: FamilyRecord, token: TokenRecord) -> None:
         self._db.write(_sql.create_family(family, token))
@@ -46,6 +39,3 @@ class SQLiteStore:
 
     def purge_batch(self, now: float, limit: int) -> int:
         return self._db.write(_sql.purge_batch(now, limit))
-
-    def close(self) -> None:
-        self._db.close()
