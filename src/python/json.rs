@@ -3,6 +3,7 @@
 use super::args::text;
 use crate::errors::Error;
 use crate::json::{Json, Object, MAX_DEPTH, MAX_INT_DIGITS};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 
@@ -38,9 +39,41 @@ fn big_int_to_py<'py>(py: Python<'py>, digits: &str) -> PyResult<Bound<'py, PyAn
 pub fn object_to_py<'py>(py: Python<'py>, object: &Object) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     for (k, v) in object.iter() {
-        dict.set_item(k, to_py(py, v)?)?;
+        dict.set_item(member_name(py, k), to_py(py, v)?)?;
     }
     Ok(dict)
+}
+
+/// A member name as a Python str. The registered claim and header names come from interned
+/// strings, made once: no allocation, and the dict reuses their cached hash instead of hashing a
+/// fresh string for every token.
+fn member_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    macro_rules! interned {
+        ($($known:literal)|*) => {
+            match name {
+                $($known => intern!(py, $known).clone(),)*
+                _ => PyString::new(py, name),
+            }
+        };
+    }
+    interned!(
+        "iss"
+            | "sub"
+            | "aud"
+            | "exp"
+            | "nbf"
+            | "iat"
+            | "jti"
+            | "scope"
+            | "client_id"
+            | "azp"
+            | "auth_time"
+            | "nonce"
+            | "sid"
+            | "alg"
+            | "typ"
+            | "kid"
+    )
 }
 
 /// Converts a Python mapping (claims, headers) into a JSON object. What JSON cannot carry is a
