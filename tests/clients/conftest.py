@@ -86,18 +86,6 @@ def _redis(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
 _BACKENDS = {"memory": _memory, "sqlite": _sqlite, "postgres": _postgres, "redis": _redis}
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
 @pytest.fixture(params=marked(*ALL_KINDS))
 def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -147,18 +147,6 @@ BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Backend]] = {
 }
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
-
-
 @pytest.fixture(params=marked(*SERVICE_KINDS))
 def service_kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)

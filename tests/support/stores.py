@@ -1,16 +1,36 @@
 """What the store-kind suites (tests/sessions, tests/clients) share: one test body driving a sync
-or an async service (``Blocking``), and every byte a store kind keeps at rest (scanned for
-secrets in the clear)."""
+or an async service (``Blocking``, on the ``loop`` fixture), the ``clock`` moved by hand, and
+every byte a store kind keeps at rest (scanned for secrets in the clear). tests/conftest.py
+loads this module as a plugin, so the fixtures serve every test directory that does not define
+its own."""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Blocking", "postgres_at_rest", "redis_at_rest", "sqlite_at_rest"]
+import pytest
+
+from support.clock import Clock
+
+__all__ = ["Blocking", "clock", "loop", "postgres_at_rest", "redis_at_rest", "sqlite_at_rest"]
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def loop() -> Iterator[asyncio.AbstractEventLoop]:
+    """A private event loop for ``Blocking``, closed after the test."""
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
 
 
 class Blocking:
