@@ -3,9 +3,23 @@
     pip install 'keyturn[server,fastapi]'
     uvicorn examples.webapp.app:app        # then open http://127.0.0.1:8000/
 
-Sign-in is a local password form (``POST /login``; swap in ``keyturn.asgi.login_endpoints`` to
-sign in at an identity provider instead: its callback issues the same refresh cookie). A
-successful sign-in gives the browser two HttpOnly cookies and nothing its script can steal:
+Sign-in is at an OpenID Provider when one is configured, else a local password form
+(``POST /login``, two demo users), never both: one deployment has one source of identities. To
+sign in at a provider, register ``http://127.0.0.1:8000/auth/callback`` there as the client's
+redirect URI and set::
+
+    KEYTURN_OIDC_ISSUER=https://idp.example.org     # discovery: {issuer}/.well-known/...
+    KEYTURN_OIDC_CLIENT_ID=webapp
+    KEYTURN_OIDC_CLIENT_SECRET=...                   # client_secret_basic
+    KEYTURN_OIDC_REDIRECT_URI=http://127.0.0.1:8000/auth/callback   # the default
+
+(or pass ``build(..., provider=ProviderConfig(...))``). The page then shows "Sign in with your
+provider" (``GET /auth/login``, ``keyturn.asgi.login_endpoints``): Authorization Code with PKCE,
+the pending login kept in the app's database, and a callback that maps the provider's ``sub`` to
+the local user. Logging out here ends this app's session, not the one at the provider.
+
+Either way, a successful sign-in gives the browser two HttpOnly cookies and nothing its script
+can steal:
 
 * ``__Host-keyturn_session``: the server-side session (``SessionService``), SameSite=Lax;
 * ``__Host-keyturn_refresh``: the refresh token of a family bound to that session (every access
@@ -25,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import hmac
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,7 +47,13 @@ from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
 from starlette.requests import Request as StarletteRequest
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+)
 from starlette.routing import Route
 
 import keyturn as kt
@@ -43,6 +64,7 @@ from keyturn.asgi import (
     SessionCookie,
     is_same_origin,
     jwks_endpoint,
+    login_endpoints,
     read_body,
     refresh_endpoints,
     session_endpoints,
@@ -50,6 +72,7 @@ from keyturn.asgi import (
 
 ISSUER = "https://auth.example.com"
 AUDIENCE = "api.example.com"
+SCOPE = "read"  # what the page's API calls need; a real app decides per user
 STATIC = Path(__file__).resolve().parent / "static"
 # Stand-in for your user store: keep password hashes (argon2, scrypt), never passwords.
 DEMO_USERS = {"alice": "correct horse battery staple", "bob": "hunter2 hunter2 hunter2"}
@@ -66,6 +89,46 @@ def password_ok(username: str, password: str) -> bool:
     return hmac.compare_digest(expected.encode(), password.encode()) and bool(expected)
 
 
+@dataclass(frozen=True)
+class ProviderConfig:
+    """Where users sign in: the provider's issuer URL and this app's client registration."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str = "http://127.0.0.1:8000/auth/callback"
+
+    @classmethod
+    def from_env(cls) -> ProviderConfig | None:
+        issuer = os.environ.get("KEYTURN_OIDC_ISSUER")
+        if not issuer:
+            return None
+        return cls(
+            issuer,
+            os.environ["KEYTURN_OIDC_CLIENT_ID"],
+            os.environ["KEYTURN_OIDC_CLIENT_SECRET"],
+            os.environ.get("KEYTURN_OIDC_REDIRECT_URI", cls.redirect_uri),
+        )
+
+
+class ScopedTokens:
+    """The token service as the sign-in callback sees it: every family it starts carries the
+    API's scope beside the ``sid`` the callback binds (the password form grants the same)."""
+
+    def __init__(self, tokens: kt.TokenService) -> None:
+        self.tokens = tokens
+
+    def issue_pair(
+        self, user_id: str, device_id: str, claims: Mapping[str, Any] | None = None
+    ) -> kt.TokenPair:
+        return self.tokens.issue_pair(user_id, device_id, {**(claims or {}), "scope": SCOPE})
+
+
+def provider_subject(login: kt.Login) -> str:
+    # The local user id. A real app looks the (issuer, sub) pair up in its user table.
+    return login.subject
+
+
 def open_keyring(path: Path) -> kt.Keyring:
     if not path.exists():
         kt.Keyring.generate().save(path)
@@ -73,24 +136,32 @@ def open_keyring(path: Path) -> kt.Keyring:
 
 
 class WebApp:
-    """The app's own routes: the page, its script, the sign-in form and one API call."""
+    """The app's own routes: the page, its script, the password form (when there is no
+    provider) and one API call."""
 
-    def __init__(self, tokens: kt.TokenService, sessions: kt.SessionService) -> None:
+    def __init__(
+        self, tokens: kt.TokenService, sessions: kt.SessionService, *, passwords: bool
+    ) -> None:
         self.tokens = tokens
         self.sessions = sessions
+        self.passwords = passwords
         self.session_cookie = SessionCookie()
         self.refresh_cookie = RefreshCookie()
+        # The page with the one sign-in it offers: a button to the provider or the form.
+        sign_in = (STATIC / ("password.html" if passwords else "provider.html")).read_text()
+        self.html = (STATIC / "index.html").read_text().replace("<!-- sign-in -->", sign_in)
 
     def routes(self) -> list[Route]:
+        login = [Route("/login", self.login, methods=["POST"])] if self.passwords else []
         return [
             Route("/", self.page),
             Route("/app.js", self.script),
-            Route("/login", self.login, methods=["POST"]),
+            *login,
             Route("/api/me", self.me),
         ]
 
-    async def page(self, request: StarletteRequest) -> FileResponse:
-        return FileResponse(STATIC / "index.html", headers=PAGE_HEADERS)
+    async def page(self, request: StarletteRequest) -> HTMLResponse:
+        return HTMLResponse(self.html, headers=PAGE_HEADERS)
 
     async def script(self, request: StarletteRequest) -> FileResponse:
         return FileResponse(STATIC / "app.js", media_type="text/javascript")
@@ -116,7 +187,7 @@ class WebApp:
             replacing=request.cookies.get(self.session_cookie.name),
         )
         # The family's access tokens carry the session's sid: ending the session ends them.
-        claims = {"scope": "read", "sid": started.session.handle}
+        claims = {"scope": SCOPE, "sid": started.session.handle}
         pair = await asyncio.to_thread(self.tokens.issue_pair, username, "web", claims)
         response = RedirectResponse("/", 303)
         for value in [
@@ -142,7 +213,32 @@ class Site:
     sessions: kt.SessionService
 
 
-def build(keyring_path: Path, database: Path) -> Site:
+def sign_in_at(
+    provider: ProviderConfig,
+    backend: kt.Backend,
+    tokens: kt.TokenService,
+    sessions: kt.SessionService,
+    *,
+    app: Any,
+) -> Any:
+    """``GET /auth/login`` and ``/auth/callback`` in front of ``app``: a sign-in at the provider
+    starts a session and a refresh family bound to it, as the password form does."""
+    client = kt.OAuthClient.discover(
+        provider.issuer, kt.ClientSecretBasic(provider.client_id, provider.client_secret)
+    )
+    party = kt.RelyingParty(
+        client,
+        redirect_uri=provider.redirect_uri,
+        states=backend.login_states,  # a login started at one worker finishes at any other
+        scope="openid email",
+    )
+    tokens_with_scope = ScopedTokens(tokens)
+    return login_endpoints(
+        party, tokens_with_scope, map_user=provider_subject, sessions=sessions, app=app
+    )
+
+
+def build(keyring_path: Path, database: Path, provider: ProviderConfig | None = None) -> Site:
     ring = open_keyring(keyring_path)
     # Short-lived access tokens: the page refreshes silently, so 5 minutes costs nothing.
     issuer = kt.Issuer(ring, issuer=ISSUER, audience=AUDIENCE, ttl=300)
@@ -151,11 +247,13 @@ def build(keyring_path: Path, database: Path) -> Site:
     verifier = issuer.verifier(revocations=revocations)
     tokens = kt.TokenService(issuer, backend.tokens, revocations=revocations)
     sessions = kt.SessionService(backend.sessions, tokens=tokens, revocations=revocations)
-    site = Starlette(routes=WebApp(tokens, sessions).routes())
-    protected = BearerAuth(
-        site, verifier, public=["/", "/app.js", "/login", "/favicon.ico"], scopes={"/api": "read"}
+    site = Starlette(routes=WebApp(tokens, sessions, passwords=provider is None).routes())
+    protected: Any = BearerAuth(
+        site, verifier, public=["/", "/app.js", "/login", "/favicon.ico"], scopes={"/api": SCOPE}
     )
-    exchange = session_endpoints(sessions, issuer, scope="read", app=protected)
+    if provider is not None:
+        protected = sign_in_at(provider, backend, tokens, sessions, app=protected)
+    exchange = session_endpoints(sessions, issuer, scope=SCOPE, app=protected)
     api = refresh_endpoints(tokens, verifier=verifier, revocations=revocations, app=exchange)
     return Site(jwks_endpoint(ring, app=api), ring, verifier, tokens, sessions)
 
@@ -163,4 +261,5 @@ def build(keyring_path: Path, database: Path) -> Site:
 app = build(
     Path(os.environ.get("KEYTURN_KEYRING", "keyturn-keys.json")),
     Path(os.environ.get("KEYTURN_DB", "keyturn.db")),
-).app
+    ProviderConfig.from_env(),
+)

@@ -46,7 +46,7 @@
   }
 
   // The refresh family is gone (logged out elsewhere, or a replayed refresh token revoked it):
-  // end this browser's session as well and show the sign-in form.
+  // end this browser's session as well and offer the sign-in again.
   async function signedOut() {
     accessToken = null;
     await post("/auth/session/logout");
