@@ -22,8 +22,8 @@ from typing import Any
 import pytest
 
 #: Each run's private PostgreSQL/Redis databases, and the marks their fixtures bring; the
-#: fixtures of the store-kind suites (``clock``, ``loop``).
-pytest_plugins = ["support.fixtures", "support.stores"]
+#: fixtures of the store-kind suites (``clock``, ``loop``); the ``nanoidp`` OpenID Provider.
+pytest_plugins = ["support.fixtures", "support.stores", "support.providers"]
 
 REPO = Path(__file__).resolve().parents[1]
 #: The vector folder: $KEYTURN_VECTORS, else the shared reference folder beside the checkout.
