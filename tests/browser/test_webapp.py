@@ -2,7 +2,9 @@
 selenium): what a reviewer would check by hand in the browser's developer tools.
 
 One browser and one server for the module (starting Chromium is the slow part); each test
-starts from a browser with no cookies and signs in through the page's own form. Every page load
+starts from a browser with no cookies and signs in through the page's own form, except the last,
+which serves the example configured with a real OpenID Provider (nanoidp, on loopback) and signs
+in there. Every page load
 and wait is bounded, so a hung browser fails the test. Skipped (saying why) only outside CI when
 chromedriver is absent; in CI (``CI=true``) its absence fails.
 """
@@ -10,6 +12,7 @@ chromedriver is absent; in CI (``CI=true``) its absence fails.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import shutil
 import sys
@@ -23,6 +26,7 @@ import pytest
 
 import keyturn
 from support.loopback import serve
+from support.providers import NANO_BASIC, NANO_PASSWORD, NANO_USER, Provider
 
 DRIVER = shutil.which("chromedriver")
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -45,6 +49,15 @@ from selenium.common.exceptions import (  # noqa: E402
 )
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+# What the page's own script (or one injected into it) can reach: cookies, web storage, globals.
+SCRIPT_SEES = """
+    const stored = [];
+    for (const area of [localStorage, sessionStorage]) {
+        for (let i = 0; i < area.length; i++) stored.push(area.getItem(area.key(i)));
+    }
+    return {cookie: document.cookie, stored, globals: Object.keys(window)};
+"""
 
 
 def load_example(directory: Path) -> ModuleType:
@@ -161,15 +174,7 @@ def test_tokens_stay_out_of_reach_of_the_page_script(browser: Any, url: str) -> 
     assert (session["httpOnly"], session["secure"], session["sameSite"]) == (True, True, "Lax")
     assert (refresh["httpOnly"], refresh["secure"], refresh["sameSite"]) == (True, True, "Strict")
     assert csrf["httpOnly"] is False  # the one the script echoes
-    seen = browser.execute_script(
-        """
-        const stored = [];
-        for (const area of [localStorage, sessionStorage]) {
-            for (let i = 0; i < area.length; i++) stored.push(area.getItem(area.key(i)));
-        }
-        return {cookie: document.cookie, stored, globals: Object.keys(window)};
-        """
-    )
+    seen = browser.execute_script(SCRIPT_SEES)
     assert seen["cookie"] == f"__Host-keyturn_csrf={csrf['value']}"
     assert seen["stored"] == []
     assert "accessToken" not in seen["globals"]
@@ -261,3 +266,71 @@ def test_a_cross_site_form_post_is_refused(browser: Any, url: str, evil_url: str
     wait(browser).until(lambda driver: "cross-site request refused" in driver.page_source)
     browser.get(f"{url}/")
     status_is(browser, "signed in as alice")
+
+
+@pytest.fixture(scope="module")
+def provider_site(tmp_path_factory: pytest.TempPathFactory, nanoidp: Provider) -> Iterator[Any]:
+    """The example configured to sign in at nanoidp, served on loopback: ``(url, site)``."""
+    directory = tmp_path_factory.mktemp("webapp-provider")
+    example = load_example(directory)
+    built: list[Any] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        await built[0].app(scope, receive, send)
+
+    # The callback URL registered at the provider names the port, known once the server listens.
+    with serve(app) as base:
+        config = example.ProviderConfig(nanoidp.issuer, *NANO_BASIC, f"{base}/auth/callback")
+        built.append(example.build(directory / "keys.json", directory / "kt.db", config))
+        yield base, built[0]
+
+
+def test_sign_in_at_the_provider_keeps_every_token_out_of_the_page_script(
+    chromium: Any, provider_site: tuple[str, Any], nanoidp: Provider
+) -> None:
+    url, site = provider_site
+    chromium.get(f"{url}/")
+    chromium.delete_all_cookies()  # every port of 127.0.0.1, the provider's too
+    chromium.get(f"{url}/")
+    status_is(chromium, "signed out")
+    assert chromium.find_elements(By.ID, "password") == []  # one way in: the provider
+    chromium.find_element(By.ID, "sign-in-provider").click()
+
+    # At the provider: its own login page, filled in as a user would.
+    wait(chromium).until(lambda driver: driver.find_element(By.ID, "password"))
+    assert chromium.current_url.startswith(nanoidp.issuer + "/")
+    chromium.find_element(By.ID, "username").send_keys(NANO_USER)
+    chromium.find_element(By.ID, "password").send_keys(NANO_PASSWORD)
+    chromium.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+
+    # Back through /auth/callback, signed in: the page traded the refresh cookie for a token.
+    status_is(chromium, f"signed in as {NANO_USER}")
+    assert chromium.current_url == f"{url}/"
+    jar = cookies(chromium)
+    session, refresh = jar["__Host-keyturn_session"], jar["__Host-keyturn_refresh"]
+    assert (session["httpOnly"], session["secure"], session["sameSite"]) == (True, True, "Lax")
+    assert (refresh["httpOnly"], refresh["secure"]) == (True, True)
+    assert not [name for name in jar if name.startswith("__Host-keyturn_login_")]
+    seen = chromium.execute_script(SCRIPT_SEES)
+    assert seen["cookie"] == f"__Host-keyturn_csrf={jar['__Host-keyturn_csrf']['value']}"
+    assert seen["stored"] == []
+    assert "accessToken" not in seen["globals"]
+
+    # The API answers the in-memory token; its sid is the browser session the callback started.
+    chromium.find_element(By.ID, "call-api").click()
+    wait(chromium).until(lambda driver: driver.find_element(By.ID, "api-result").text)
+    answer = json.loads(chromium.find_element(By.ID, "api-result").text)
+    [started] = site.sessions.sessions(NANO_USER)
+    assert answer == {"user": NANO_USER, "sid": started.handle}
+
+    # A reload forgets the token; the refresh cookie brings a new one (and rotates).
+    chromium.refresh()
+    status_is(chromium, f"signed in as {NANO_USER}")
+    assert cookie_value(chromium, "__Host-keyturn_refresh") != refresh["value"]
+
+    chromium.find_element(By.ID, "logout").click()
+    status_is(chromium, "signed out")
+    assert {"__Host-keyturn_refresh", "__Host-keyturn_session"}.isdisjoint(cookies(chromium))
+    assert site.sessions.sessions(NANO_USER) == []
+    with pytest.raises(keyturn.RefreshError):
+        site.tokens.rotate(refresh["value"])
