@@ -8,28 +8,36 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import pytest
 
 import keyturn
 from support.loopback import serve
+from support.providers import NANO_BASIC, Provider
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webapp" / "app.py"
 PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture
-def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+def example(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
     monkeypatch.setenv("KEYTURN_KEYRING", str(tmp_path / "keys.json"))
     monkeypatch.setenv("KEYTURN_DB", str(tmp_path / "kt.db"))
+    monkeypatch.delenv("KEYTURN_OIDC_ISSUER", raising=False)  # the password form at import
     spec = importlib.util.spec_from_file_location("example_webapp_http", EXAMPLE)
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     monkeypatch.setitem(sys.modules, spec.name, module)  # dataclasses look it up by name
     spec.loader.exec_module(module)
-    return module.build(tmp_path / "keys.json", tmp_path / "kt.db")
+    return module
+
+
+@pytest.fixture
+def site(example: Any, tmp_path: Path) -> Any:
+    return example.build(tmp_path / "keys.json", tmp_path / "kt.db")
 
 
 @pytest.fixture
@@ -107,3 +115,37 @@ def test_the_api_needs_the_read_scope(client: httpx.Client, site: Any) -> None:
     assert response.status_code == 403
     assert response.json() == {"error": "insufficient_scope", "scope": "read"}
     assert client.get("/api/me").status_code == 401
+
+
+def test_the_provider_is_read_from_the_environment(
+    example: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert example.ProviderConfig.from_env() is None
+    monkeypatch.setenv("KEYTURN_OIDC_ISSUER", "https://idp.example.org")
+    monkeypatch.setenv("KEYTURN_OIDC_CLIENT_ID", "webapp")
+    monkeypatch.setenv("KEYTURN_OIDC_CLIENT_SECRET", "s3cret-s3cret")
+    expected = ("https://idp.example.org", "webapp", "s3cret-s3cret")
+    default = example.ProviderConfig(*expected)
+    assert example.ProviderConfig.from_env() == default
+    assert default.redirect_uri == "http://127.0.0.1:8000/auth/callback"
+    monkeypatch.setenv("KEYTURN_OIDC_REDIRECT_URI", "https://app.example.org/auth/callback")
+    redirect = example.ProviderConfig(*expected, "https://app.example.org/auth/callback")
+    assert example.ProviderConfig.from_env() == redirect
+
+
+def test_with_a_provider_the_password_form_is_gone(
+    example: Any, tmp_path: Path, nanoidp: Provider
+) -> None:
+    redirect_uri = "http://127.0.0.1:9/auth/callback"  # never reached: the test reads Location
+    config = example.ProviderConfig(nanoidp.issuer, *NANO_BASIC, redirect_uri)
+    site = example.build(tmp_path / "keys.json", tmp_path / "kt.db", config)
+    with serve(site.app) as url, httpx.Client(base_url=url) as client:
+        page = client.get("/").text
+        assert 'id="sign-in-provider" href="/auth/login"' in page
+        assert 'id="password"' not in page
+        form = {"username": "alice", "password": PASSWORD}
+        assert client.post("/login", data=form, headers=same_origin(client)).status_code == 404
+        login = client.get("/auth/login")
+    assert login.status_code == 302
+    assert login.headers["location"].startswith(nanoidp.issuer + "/")
+    assert f"redirect_uri={quote(redirect_uri, safe='')}" in login.headers["location"]
