@@ -40,7 +40,7 @@ import asyncio
 import hmac
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -95,7 +95,7 @@ class ProviderConfig:
 
     issuer: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # kept out of logs and tracebacks
     redirect_uri: str = "http://127.0.0.1:8000/auth/callback"
 
     @classmethod

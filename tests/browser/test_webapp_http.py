@@ -131,6 +131,7 @@ def test_the_provider_is_read_from_the_environment(
     monkeypatch.setenv("KEYTURN_OIDC_REDIRECT_URI", "https://app.example.org/auth/callback")
     redirect = example.ProviderConfig(*expected, "https://app.example.org/auth/callback")
     assert example.ProviderConfig.from_env() == redirect
+    assert "s3cret" not in repr(redirect)
 
 
 def test_with_a_provider_the_password_form_is_gone(
