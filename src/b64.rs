@@ -29,33 +29,44 @@ pub fn encode(input: &[u8]) -> String {
     String::from_utf8(out).expect("base64url is ASCII")
 }
 
-/// Appends unpadded base64url. Writes into space sized once, three bytes to four characters at a
-/// time: tokens are short, and the engine of the `base64` crate spends more on setting up than
-/// on encoding a 40-byte header.
+/// Every pair of characters, by the twelve bits they encode (first character in the low byte).
+const PAIRS: [u16; 4096] = {
+    let mut pairs = [0u16; 4096];
+    let mut i = 0;
+    while i < 4096 {
+        pairs[i] = ALPHABET[i >> 6] as u16 | (ALPHABET[i & 63] as u16) << 8;
+        i += 1;
+    }
+    pairs
+};
+
+/// Appends unpadded base64url, into space sized once. Six bytes become eight characters per step
+/// (one eight-byte load, four lookups of two characters, one eight-byte store): tokens are short,
+/// and the `base64` crate's engine spends more setting up than encoding a 40-byte header.
 pub fn encode_into(input: &[u8], out: &mut Vec<u8>) {
     let start = out.len();
     out.resize(start + encoded_len(input.len()), 0);
     let dst = &mut out[start..];
-    let whole = input.len() / 3;
-    for (src, dst) in input.chunks_exact(3).zip(dst.chunks_exact_mut(4)) {
-        let n = u32::from(src[0]) << 16 | u32::from(src[1]) << 8 | u32::from(src[2]);
-        dst[0] = ALPHABET[(n >> 18) as usize];
-        dst[1] = ALPHABET[(n >> 12 & 63) as usize];
-        dst[2] = ALPHABET[(n >> 6 & 63) as usize];
-        dst[3] = ALPHABET[(n & 63) as usize];
+    let (mut i, mut j) = (0, 0);
+    // The load reads two bytes past the six it encodes, so it stops eight bytes from the end.
+    while i + 8 <= input.len() {
+        let bits = u64::from_be_bytes(input[i..i + 8].try_into().expect("eight bytes")) >> 16;
+        let chars = u64::from(PAIRS[(bits >> 36) as usize])
+            | u64::from(PAIRS[(bits >> 24 & 0xfff) as usize]) << 16
+            | u64::from(PAIRS[(bits >> 12 & 0xfff) as usize]) << 32
+            | u64::from(PAIRS[(bits & 0xfff) as usize]) << 48;
+        dst[j..j + 8].copy_from_slice(&chars.to_le_bytes());
+        i += 6;
+        j += 8;
     }
-    let (src, dst) = (&input[whole * 3..], &mut dst[whole * 4..]);
-    match *src {
-        [a] => {
-            dst[0] = ALPHABET[usize::from(a >> 2)];
-            dst[1] = ALPHABET[usize::from(a << 4 & 63)];
+    for (src, dst) in input[i..].chunks(3).zip(dst[j..].chunks_mut(4)) {
+        let n = src
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (k, &b)| n | u32::from(b) << (16 - 8 * k));
+        for (k, c) in dst.iter_mut().enumerate() {
+            *c = ALPHABET[(n >> (18 - 6 * k) & 63) as usize];
         }
-        [a, b] => {
-            dst[0] = ALPHABET[usize::from(a >> 2)];
-            dst[1] = ALPHABET[usize::from((a << 4 | b >> 4) & 63)];
-            dst[2] = ALPHABET[usize::from(b << 2 & 63)];
-        }
-        _ => {}
     }
 }
 

@@ -224,6 +224,7 @@ impl From<&Object> for Members {
 /// signed before this writer existed stay the same): `"` and `\\`, the short escapes `\b \t \n
 /// \f \r`, `\u00xx` (lower-case hex) for the other control characters, everything else as is.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut plain = 0;
@@ -237,34 +238,41 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
     out.push(b'"');
 }
 
-/// The index of the first byte that needs an escape, eight bytes at a time: names and claims are
-/// mostly plain ASCII.
+/// The index of the first byte that needs an escape, eight bytes at a time (the last few padded
+/// with a plain byte): names and claims are mostly plain ASCII.
 fn first_to_escape(bytes: &[u8]) -> Option<usize> {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-    // A byte of `x` is zero exactly where the high bit of `zero_bytes(x)` is set (may also flag
-    // a byte above a zero one, which the exact scan below sorts out).
-    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
     let mut chunks = bytes.chunks_exact(8);
     for (i, chunk) in chunks.by_ref().enumerate() {
-        let x = u64::from_ne_bytes(chunk.try_into().expect("eight bytes"));
-        // Control characters: below 0x20 means no bit of 0xe0 set, in an ASCII byte.
-        let control = zero_bytes(x & u64::from_ne_bytes([0xe0; 8]));
-        let quote = zero_bytes(x ^ u64::from_ne_bytes([b'"'; 8]));
-        let backslash = zero_bytes(x ^ u64::from_ne_bytes([b'\\'; 8]));
-        if control | quote | backslash != 0 {
+        if has_escape(chunk.try_into().expect("eight bytes")) {
             return chunk
                 .iter()
                 .position(|&b| needs_escape(b))
                 .map(|j| i * 8 + j);
         }
     }
-    let done = bytes.len() - chunks.remainder().len();
-    chunks
-        .remainder()
-        .iter()
-        .position(|&b| needs_escape(b))
-        .map(|j| done + j)
+    let tail = chunks.remainder();
+    let mut padded = [b'a'; 8];
+    padded[..tail.len()].copy_from_slice(tail);
+    if !has_escape(padded) {
+        return None;
+    }
+    let done = bytes.len() - tail.len();
+    tail.iter().position(|&b| needs_escape(b)).map(|j| done + j)
+}
+
+/// Whether any of eight bytes needs an escape. A byte of `x` is zero exactly where the high bit
+/// of `zero_bytes(x)` is set (a byte above a zero one may be flagged too: the exact scan after a
+/// hit sorts that out).
+fn has_escape(chunk: [u8; 8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let x = u64::from_ne_bytes(chunk);
+    // Control characters: below 0x20 means no bit of 0xe0 set.
+    let control = zero_bytes(x & u64::from_ne_bytes([0xe0; 8]));
+    let quote = zero_bytes(x ^ u64::from_ne_bytes([b'"'; 8]));
+    let backslash = zero_bytes(x ^ u64::from_ne_bytes([b'\\'; 8]));
+    control | quote | backslash != 0
 }
 
 fn needs_escape(b: u8) -> bool {

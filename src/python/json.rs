@@ -150,29 +150,36 @@ impl<E: Into<PyErr>> From<E> for Stop {
 /// from snapshots (before any Python code has run), so every mapping is read one way per call.
 pub fn write_object(value: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
     let start = out.len();
-    let written = match write(value, out, 0, Walk::Direct) {
-        Err(Stop::NeedsSnapshot) => {
-            out.truncate(start);
-            write(value, out, 0, Walk::Snapshot)
-        }
-        other => other,
-    };
-    match written {
-        Err(Stop::Refused(err)) => Err(err),
-        Err(Stop::NeedsSnapshot) => unreachable!("a snapshot walk reads every mapping"),
-        // Only an object's JSON text starts with a brace.
-        Ok(()) if out.get(start) == Some(&b'{') => Ok(()),
-        Ok(()) => Err(Error::config("expected a mapping with str keys").into()),
+    walked(|walk| {
+        out.truncate(start);
+        write(value, out, 0, walk)
+    })?;
+    // Only an object's JSON text starts with a brace.
+    if out.get(start) != Some(&b'{') {
+        return Err(Error::config("expected a mapping with str keys").into());
     }
+    Ok(())
 }
 
-/// A mapping's members (extra header parameters), each value as JSON text, read as a snapshot.
+/// A mapping's members (extra header parameters), each value as JSON text, read the same way.
 pub fn members(value: &Bound<'_, PyAny>) -> PyResult<Members> {
-    if let Value::Mapping(mapping) = classify(value)? {
-        return snapshot(mapping, 0);
-    }
-    write_object(value, &mut Vec::new())?;
-    unreachable!("write_object refuses what is not a mapping")
+    let Value::Mapping(mapping) = classify(value)? else {
+        write_object(value, &mut Vec::new())?;
+        unreachable!("write_object refuses what is not a mapping")
+    };
+    walked(|walk| read_members(mapping, 0, walk))
+}
+
+/// `read` in a direct walk, or again in a snapshot where the direct walk stopped.
+fn walked<T>(mut read: impl FnMut(Walk) -> Result<T, Stop>) -> PyResult<T> {
+    let read = match read(Walk::Direct) {
+        Err(Stop::NeedsSnapshot) => read(Walk::Snapshot),
+        other => other,
+    };
+    read.map_err(|stop| match stop {
+        Stop::Refused(err) => err,
+        Stop::NeedsSnapshot => unreachable!("a snapshot walk reads every mapping"),
+    })
 }
 
 fn write(
@@ -197,7 +204,7 @@ fn write(
         Value::Mapping(mapping) => match (walk, mapping.cast_exact::<PyDict>()) {
             (Walk::Direct, Ok(dict)) => write_dict(dict, out, depth)?,
             (Walk::Direct, Err(_)) => return Err(Stop::NeedsSnapshot),
-            (Walk::Snapshot, _) => snapshot(mapping, depth)?.write_object(out),
+            (Walk::Snapshot, _) => read_members(mapping, depth, walk)?.write_object(out),
         },
     }
     Ok(())
@@ -220,20 +227,14 @@ fn write_array<'py>(
     Ok(())
 }
 
-/// An exact dict, in place. A key that is not exactly a str (a subclass may hash two keys of one
-/// text apart) leaves the dict to a snapshot.
+/// An exact dict, in place.
 fn write_dict(dict: &Bound<'_, PyDict>, out: &mut Vec<u8>, depth: usize) -> Result<(), Stop> {
     out.push(b'{');
     for (i, (k, v)) in dict.iter().enumerate() {
-        let name = match k.cast_exact::<PyString>() {
-            Ok(name) => name,
-            Err(_) if k.is_instance_of::<PyString>() => return Err(Stop::NeedsSnapshot),
-            Err(_) => return Err(Error::config("JSON object keys must be str").into()),
-        };
         if i > 0 {
             out.push(b',');
         }
-        json::write_str(out, str_text(name)?);
+        json::write_str(out, dict_key(&k)?);
         out.push(b':');
         write(&v, out, depth + 1, Walk::Direct)?;
     }
@@ -241,22 +242,37 @@ fn write_dict(dict: &Bound<'_, PyDict>, out: &mut Vec<u8>, depth: usize) -> Resu
     Ok(())
 }
 
-/// A mapping's `items()`, each value written in turn (so the first bad one is the one refused).
-fn snapshot(mapping: &Bound<'_, PyMapping>, depth: usize) -> PyResult<Members> {
+/// A key of an exact dict. One that is not exactly a str (a subclass may hash two keys of one
+/// text apart) leaves the dict to a snapshot.
+fn dict_key<'a>(key: &'a Bound<'_, PyAny>) -> Result<&'a str, Stop> {
+    match key.cast_exact::<PyString>() {
+        Ok(name) => Ok(str_text(name)?),
+        Err(_) if key.is_instance_of::<PyString>() => Err(Stop::NeedsSnapshot),
+        Err(_) => Err(Error::config("JSON object keys must be str").into()),
+    }
+}
+
+/// A mapping's members in order, each value written in turn (so the first bad one is the one
+/// refused): an exact dict in place in a direct walk, any mapping through its `items()` in a
+/// snapshot.
+fn read_members(mapping: &Bound<'_, PyMapping>, depth: usize, walk: Walk) -> Result<Members, Stop> {
     let mut members = Members::new();
+    if walk == Walk::Direct {
+        let dict = mapping
+            .cast_exact::<PyDict>()
+            .map_err(|_| Stop::NeedsSnapshot)?;
+        for (k, v) in dict.iter() {
+            members.push_with(dict_key(&k)?, |out| write(&v, out, depth + 1, walk))?;
+        }
+        return Ok(members);
+    }
     // A mapping's own items() may raise: that exception is the caller's and passes through.
     for item in mapping.items()?.iter() {
         let (k, v): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
         let key = k
             .cast::<PyString>()
             .map_err(|_| Error::config("JSON object keys must be str"))?;
-        members.push_with(str_text(key)?, |out| {
-            match write(&v, out, depth + 1, Walk::Snapshot) {
-                Err(Stop::Refused(err)) => Err(err),
-                Err(Stop::NeedsSnapshot) => unreachable!("a snapshot walk reads every mapping"),
-                Ok(()) => Ok(()),
-            }
-        })?;
+        members.push_with(str_text(key)?, |out| write(&v, out, depth + 1, walk))?;
     }
     Ok(members)
 }

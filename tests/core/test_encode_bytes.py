@@ -8,6 +8,8 @@ import base64
 import enum
 import json
 import math
+import os
+import time
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -240,3 +242,28 @@ def test_nesting_is_capped_at_the_same_depth_as_before() -> None:
         kt.encode(nested(32), SK)
     assert info.value.code == "configuration_invalid"
     assert str(info.value) == "value is nested too deeply"
+
+
+def test_issuer_tokens_are_unchanged(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Issuer.issue`` with its clock and randomness fixed: the token the earlier issuer (which
+    drew its jti from ``secrets.token_urlsafe(16)``) signed for the same 16 bytes and second."""
+    monkeypatch.setattr(os, "urandom", lambda n: bytes(range(100, 100 + n)))
+    monkeypatch.setattr(time, "time", lambda: NOW + 0.5)
+    issuer = kt.Issuer(SK, issuer="https://auth.example.com", audience=["a", "b"], ttl=300)
+    token = issuer.issue("user-1", scope={"write", "read"}, client_id="c", extra=None, n=[1, 2])
+    assert token == (
+        "eyJhbGciOiJFZERTQSIsInR5cCI6ImF0K2p3dCIsImtpZCI6ImsifQ.eyJpc3MiOiJodHRwczovL2F1dGguZ"
+        "XhhbXBsZS5jb20iLCJzdWIiOiJ1c2VyLTEiLCJhdWQiOlsiYSIsImIiXSwiaWF0IjoxODAwMDAwMDAwLCJle"
+        "HAiOjE4MDAwMDAzMDAsImp0aSI6IlpHVm1aMmhwYW10c2JXNXZjSEZ5Y3ciLCJzY29wZSI6InJlYWQgd3Jpd"
+        "GUiLCJjbGllbnRfaWQiOiJjIiwibiI6WzEsMl19.UX38TfbdXHEP-Sq6qs_BT72gms9MC4uV_UsmFSfMxujK"
+        "sIisLZvF33PylQnwYzex5LGsswkx3M-kIorbA9saBA"
+    )
+    assert json.loads(_payload(token))["jti"] == "ZGVmZ2hpamtsbW5vcHFycw"
+
+
+def test_issuer_refuses_registered_claims_by_name() -> None:
+    issuer = kt.Issuer(SK, issuer="https://auth.example.com", audience="a")
+    with pytest.raises(kt.ConfigurationError) as info:
+        issuer.issue("user-1", scope="read", jti="mine", iss="other")
+    assert info.value.code == "configuration_invalid"
+    assert str(info.value) == "the issuer sets iss, jti itself"
