@@ -224,7 +224,6 @@ impl From<&Object> for Members {
 /// signed before this writer existed stay the same): `"` and `\\`, the short escapes `\b \t \n
 /// \f \r`, `\u00xx` (lower-case hex) for the other control characters, everything else as is.
 pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    out.reserve(s.len() + 2);
     out.push(b'"');
     let bytes = s.as_bytes();
     let mut plain = 0;
