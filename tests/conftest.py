@@ -21,8 +21,9 @@ from typing import Any
 
 import pytest
 
-#: Each run's private PostgreSQL/Redis databases, and the marks their fixtures bring.
-pytest_plugins = ["support.fixtures"]
+#: Each run's private PostgreSQL/Redis databases, and the marks their fixtures bring; the
+#: fixtures of the store-kind suites (``clock``, ``loop``).
+pytest_plugins = ["support.fixtures", "support.stores"]
 
 REPO = Path(__file__).resolve().parents[1]
 #: The vector folder: $KEYTURN_VECTORS, else the shared reference folder beside the checkout.

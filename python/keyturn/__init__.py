@@ -53,7 +53,6 @@ from keyturn.issuer import Issuer
 from keyturn.jwks import RemoteJWKS
 from keyturn.key_source import KeySource
 from keyturn.keyring import KeyInfo, Keyring
-from keyturn.login_state import MemoryLoginStates, SQLiteLoginStates
 from keyturn.oauth_client import OAuthClient, TokenResponse
 from keyturn.oidc import IdTokenVerifier
 from keyturn.refresh import AsyncTokenService, DeviceSession, TokenPair, TokenService
@@ -70,6 +69,7 @@ from keyturn.signer import Signer
 from keyturn.stores import AsyncBackend, Backend, open_async_backend, open_backend
 from keyturn.stores.memory import (
     MemoryClientStore,
+    MemoryLoginStates,
     MemoryRevocationStore,
     MemorySessionStore,
     MemoryStore,
@@ -82,6 +82,7 @@ from keyturn.stores.postgres import (
     PostgresRevocationStore,
     PostgresStore,
 )
+from keyturn.stores.postgres.login_states import AsyncPostgresLoginStates, PostgresLoginStates
 from keyturn.stores.postgres.sessions import AsyncPostgresSessionStore, PostgresSessionStore
 from keyturn.stores.redis import (
     AsyncRedisClientStore,
@@ -91,8 +92,10 @@ from keyturn.stores.redis import (
     RedisRevocationStore,
     RedisStore,
 )
+from keyturn.stores.redis.login_states import AsyncRedisLoginStates, RedisLoginStates
 from keyturn.stores.redis.sessions import AsyncRedisSessionStore, RedisSessionStore
 from keyturn.stores.sqlite import SQLiteClientStore, SQLiteRevocationStore, SQLiteStore
+from keyturn.stores.sqlite.login_states import SQLiteLoginStates
 from keyturn.stores.sqlite.sessions import SQLiteSessionStore
 from keyturn.tokens import Verifier, decode
 
@@ -101,10 +104,12 @@ __all__ = [
     "AsyncBackend",
     "AsyncClientRegistry",
     "AsyncPostgresClientStore",
+    "AsyncPostgresLoginStates",
     "AsyncPostgresRevocationStore",
     "AsyncPostgresSessionStore",
     "AsyncPostgresStore",
     "AsyncRedisClientStore",
+    "AsyncRedisLoginStates",
     "AsyncRedisRevocationStore",
     "AsyncRedisSessionStore",
     "AsyncRedisStore",
@@ -158,6 +163,7 @@ __all__ = [
     "NotYetValid",
     "OAuthClient",
     "PostgresClientStore",
+    "PostgresLoginStates",
     "PostgresRevocationStore",
     "PostgresSessionStore",
     "PostgresStore",
@@ -166,6 +172,7 @@ __all__ = [
     "ProviderMetadata",
     "PublicClient",
     "RedisClientStore",
+    "RedisLoginStates",
     "RedisRevocationStore",
     "RedisSessionStore",
     "RedisStore",

@@ -12,6 +12,7 @@ from typing import Any
 from keyturn import device
 from keyturn.client_auth import ClientAuth, ClientSecretBasic, PublicClient
 from keyturn.errors import ConfigurationError
+from keyturn.login_state import LoginStates
 from keyturn.oauth_client import OAuthClient
 
 __all__ = ["add_login", "add_serve_options", "with_sign_in"]
@@ -95,10 +96,19 @@ def add_serve_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def with_sign_in(args: argparse.Namespace, service: Any, app: Any, *, sessions: Any = None) -> Any:
+def with_sign_in(
+    args: argparse.Namespace,
+    service: Any,
+    app: Any,
+    *,
+    states: LoginStates,
+    sessions: Any = None,
+) -> Any:
     """``app`` behind ``/auth/login`` and ``/auth/callback`` when ``--oidc-issuer`` is given.
 
-    The local user id is the provider's ``sub``; the callback URL to register at the provider is
+    Pending logins wait in ``states``, serve's ``--db`` backend's ``login_states``: a login started
+    by one process (or before a restart) finishes at any other on the same database. The local
+    user id is the provider's ``sub``; the callback URL to register at the provider is
     ``--oidc-redirect-uri`` or ``http://HOST:PORT/auth/callback`` (printed at start). With
     ``sessions`` (a ``SessionService``) a sign-in also starts a browser session.
     """
@@ -107,7 +117,6 @@ def with_sign_in(args: argparse.Namespace, service: Any, app: Any, *, sessions: 
     if args.oidc_client_id is None:
         raise ConfigurationError("--oidc-issuer needs --oidc-client-id")
     from keyturn.asgi import login_endpoints
-    from keyturn.login_state import MemoryLoginStates
     from keyturn.relying_party import Login, RelyingParty
 
     client = OAuthClient.discover(
@@ -116,7 +125,7 @@ def with_sign_in(args: argparse.Namespace, service: Any, app: Any, *, sessions: 
     party = RelyingParty(
         client,
         redirect_uri=args.oidc_redirect_uri or f"http://{args.host}:{args.port}/auth/callback",
-        states=MemoryLoginStates(),  # one uvicorn process: its memory is the whole server
+        states=states,
         scope=args.oidc_scope,
     )
 

@@ -32,5 +32,5 @@ def with_sessions(
     verifier consults, so the tokens exchanged for it stop verifying at once.
     """
     sessions = SessionService(backend.sessions, tokens=tokens, revocations=revocations)
-    app = _cli_oidc.with_sign_in(args, tokens, app, sessions=sessions)
+    app = _cli_oidc.with_sign_in(args, tokens, app, states=backend.login_states, sessions=sessions)
     return session_endpoints(sessions, issuer, app=app)

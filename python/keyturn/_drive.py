@@ -5,12 +5,17 @@ it, and the refresh package imports them.)"""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections.abc import Awaitable, Callable, Generator
 from typing import Any, TypeVar
 
-__all__ = ["Flow", "adrive", "drive"]
+from keyturn.errors import ConfigurationError
+
+__all__ = ["Flow", "acall", "aclose", "adrive", "drive", "native_async"]
 
 C = TypeVar("C")
+S = TypeVar("S")
 T = TypeVar("T")
 Flow = Generator[C, Any, T]
 
@@ -35,3 +40,30 @@ async def adrive(flow: Flow[C, T], perform: Callable[[C], Awaitable[Any]]) -> T:
         return done.value  # type: ignore[no-any-return]
     finally:
         flow.close()
+
+
+# --- a service over a store: the glue every sync/async service pair shares -----------------------
+
+
+def native_async(service: object, store: Any, *, takes_async: bool, twin: str) -> bool:
+    """Whether ``store`` is an async store (its ``load`` is a coroutine function). A sync service
+    (``takes_async`` false) refuses one, naming ``twin``, the async service to use instead."""
+    found = inspect.iscoroutinefunction(store.load)
+    if found and not takes_async:
+        raise ConfigurationError(f"{type(service).__name__} needs a sync store: use {twin}")
+    return found
+
+
+async def acall(store: S, is_async: bool, call: Callable[[S], Any]) -> Any:
+    """One store call from asyncio: awaited on an async store; on a sync one, in a worker thread
+    so its I/O does not block the event loop."""
+    if is_async:
+        return await call(store)
+    return await asyncio.to_thread(call, store)
+
+
+async def aclose(store: Any) -> None:
+    """Close a store from asyncio, whether its ``close`` is sync or async."""
+    closing = store.close()
+    if inspect.isawaitable(closing):
+        await closing

@@ -56,11 +56,10 @@ its ``exp`` plus the leeway, atomically on every backend: of two racing requests
 
 from __future__ import annotations
 
-import asyncio
 import builtins
+import functools
 import hashlib
 import hmac
-import inspect
 import json
 import re
 import secrets
@@ -70,7 +69,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from keyturn import _core
-from keyturn._drive import Flow, adrive, drive
+from keyturn._drive import Flow, acall, aclose, adrive, drive, native_async
 from keyturn._jwks_parse import keys_from_jwks
 from keyturn._limits import MAX_LEEWAY
 from keyturn.errors import ClientAuthError, ClientError, ConfigurationError, KeyturnError
@@ -272,11 +271,9 @@ class _Registry:
     ) -> None:
         if isinstance(leeway, bool) or not 0 <= leeway <= MAX_LEEWAY:
             raise ConfigurationError(f"leeway must be 0..{MAX_LEEWAY:g} seconds")
-        self._native_async = inspect.iscoroutinefunction(store.load)
-        if self._native_async and not self._takes_async_stores:
-            raise ConfigurationError(
-                f"{type(self).__name__} needs a sync store: use AsyncClientRegistry"
-            )
+        self._native_async = native_async(
+            self, store, takes_async=self._takes_async_stores, twin="AsyncClientRegistry"
+        )
         self._store = store
         self._leeway = float(leeway)
         self._clock = clock
@@ -517,13 +514,8 @@ class AsyncClientRegistry(_Registry):
 
     _takes_async_stores = True
 
-    async def _perform(self, call: _Call) -> Any:
-        if self._native_async:
-            return await call(self._store)
-        return await asyncio.to_thread(call, self._store)
-
     async def _run(self, flow: Flow[_Call, Any]) -> Any:
-        return await adrive(flow, self._perform)
+        return await adrive(flow, functools.partial(acall, self._store, self._native_async))
 
     async def add(
         self,
@@ -587,9 +579,7 @@ class AsyncClientRegistry(_Registry):
         return removed
 
     async def close(self) -> None:
-        closing = self._store.close()
-        if inspect.isawaitable(closing):
-            await closing
+        await aclose(self._store)
 
 
 # --- validation -----------------------------------------------------------------------------------

@@ -8,30 +8,20 @@ value, under 100 bytes), so two logins in two tabs never clobber each other and 
 The binding cookie ties the row to the browser that started the login (login CSRF: a callback
 carrying an attacker's ``state`` in a victim's browser has no matching cookie).
 
-Rows are keyed by SHA-256 of ``state`` and expire after the login's time to live. Two stores:
-``MemoryLoginStates`` (one process; bounded) and ``SQLiteLoginStates`` (a file shared by
-processes and restarts). Any object with ``put`` and ``take`` serves.
+This module holds the record and what a store does. The stores are one per backend, in
+``keyturn.stores`` (``open_backend(...).login_states``): ``MemoryLoginStates`` (one process;
+bounded), ``SQLiteLoginStates`` (a file shared by processes and restarts), and PostgreSQL and
+Redis, blocking and asyncio. A store only ever sees ``state_key(state)``, never the ``state``.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import sqlite3
-import threading
-import time
-from collections import OrderedDict
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from typing import Protocol, TypeVar
+from typing import Protocol, runtime_checkable
 
-from keyturn._sqlite import ThreadConnections
-from keyturn.errors import ConfigurationError, StoreError
-
-__all__ = ["LoginStates", "MemoryLoginStates", "PendingLogin", "SQLiteLoginStates"]
-
-T = TypeVar("T")
+__all__ = ["AsyncLoginStates", "LoginStates", "PendingLogin", "state_key"]
 
 
 @dataclass(frozen=True)
@@ -49,105 +39,39 @@ class PendingLogin:
         return json.dumps(asdict(self), separators=(",", ":"))
 
     @classmethod
-    def from_json(cls, text: str) -> PendingLogin:
+    def from_json(cls, text: str | bytes) -> PendingLogin:
         return cls(**json.loads(text))
 
 
+@runtime_checkable
 class LoginStates(Protocol):
-    """Storage for pending logins: ``take`` must be atomic (one caller ever gets a row)."""
+    """Storage for pending logins, keyed by ``state_key(state)``. Every method raises
+    ``keyturn.StoreError`` (never a driver exception) when the backend cannot complete it."""
 
-    def put(self, state: str, login: PendingLogin) -> None: ...
+    def put(self, state_hash: str, login: PendingLogin, now: float) -> None:
+        """Keep ``login`` until ``login.expires_at``; rows expired at ``now`` may go first."""
 
-    def take(self, state: str) -> PendingLogin | None:
-        """Remove and return the row for ``state``; None if absent. An expired row is returned
-        (and removed) so the caller can say "expired" rather than "unknown"."""
+    def take(self, state_hash: str) -> PendingLogin | None:
+        """Remove and return the row; None if absent. Atomic: of concurrent takes of one row
+        exactly one gets it. A row past its ``expires_at`` that is still stored is returned (and
+        removed) so the caller can say "expired" rather than "unknown"."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+
+@runtime_checkable
+class AsyncLoginStates(Protocol):
+    """``LoginStates`` for asyncio (PostgreSQL and Redis; ``RelyingParty.astart_login`` and
+    ``acomplete_login`` await it, ``start_login``/``complete_login`` refuse it)."""
+
+    async def put(self, state_hash: str, login: PendingLogin, now: float) -> None: ...
+
+    async def take(self, state_hash: str) -> PendingLogin | None: ...
+
+    async def close(self) -> None: ...
 
 
 def state_key(state: str) -> str:
-    """Rows are keyed by a hash: a leaked table does not hand out live ``state`` values."""
+    """Rows are keyed by a hash (hex): a leaked table does not hand out live ``state`` values."""
     return hashlib.sha256(state.encode()).hexdigest()
-
-
-class MemoryLoginStates:
-    """Pending logins in this process, at most ``capacity`` of them (the oldest go first)."""
-
-    def __init__(self, capacity: int = 10_000) -> None:
-        if isinstance(capacity, bool) or not isinstance(capacity, int) or capacity < 1:
-            raise ConfigurationError("capacity must be a positive int")
-        self._capacity = capacity
-        self._rows: OrderedDict[str, PendingLogin] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, state: str, login: PendingLogin) -> None:
-        now = time.time()
-        with self._lock:
-            # Unauthenticated requests create rows: expired ones go first, then the oldest.
-            for key in [k for k, row in self._rows.items() if row.expires_at <= now]:
-                del self._rows[key]
-            while len(self._rows) >= self._capacity:
-                self._rows.popitem(last=False)
-            self._rows[state_key(state)] = login
-
-    def take(self, state: str) -> PendingLogin | None:
-        with self._lock:
-            return self._rows.pop(state_key(state), None)
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-
-def _create_table(connection: sqlite3.Connection) -> None:
-    connection.execute(
-        "CREATE TABLE IF NOT EXISTS keyturn_login_states ("
-        " state_hash TEXT PRIMARY KEY, login TEXT NOT NULL, expires_at REAL NOT NULL)"
-    )
-
-
-class SQLiteLoginStates:
-    """Pending logins in an SQLite file (WAL), shared by every process that opens it.
-
-    ``take`` is one ``DELETE ... RETURNING`` statement: of two callbacks racing with one state,
-    exactly one gets the row. Each ``put`` also deletes rows that expired.
-    """
-
-    def __init__(self, path: str | os.PathLike[str], *, timeout: float = 10.0) -> None:
-        self._connections = ThreadConnections(
-            path,
-            timeout=timeout,
-            prepare=_create_table,
-            owner="SQLiteLoginStates",
-            for_tests="MemoryLoginStates",
-        )
-
-    def __repr__(self) -> str:
-        return f"SQLiteLoginStates({self._connections.path!r})"
-
-    def put(self, state: str, login: PendingLogin) -> None:
-        def insert(connection: sqlite3.Connection) -> None:
-            connection.execute(
-                "DELETE FROM keyturn_login_states WHERE expires_at <= ?", (time.time(),)
-            )
-            connection.execute(
-                "INSERT INTO keyturn_login_states VALUES (?, ?, ?)",
-                (state_key(state), login.to_json(), login.expires_at),
-            )
-
-        self._guard(insert)
-
-    def take(self, state: str) -> PendingLogin | None:
-        row = self._guard(
-            lambda c: c.execute(
-                "DELETE FROM keyturn_login_states WHERE state_hash = ? RETURNING login",
-                (state_key(state),),
-            ).fetchone()
-        )
-        return None if row is None else PendingLogin.from_json(row[0])
-
-    def close(self) -> None:
-        self._connections.close()
-
-    def _guard(self, operation: Callable[[sqlite3.Connection], T]) -> T:
-        try:
-            return operation(self._connections.get())
-        except sqlite3.Error as exc:
-            raise StoreError(f"login state store: {type(exc).__name__}") from None

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import inspect
 import secrets
 import time
 from collections.abc import Mapping
@@ -35,7 +36,7 @@ from keyturn.errors import (
     with_provider_code,
 )
 from keyturn.key_source import Keys
-from keyturn.login_state import LoginStates, PendingLogin
+from keyturn.login_state import AsyncLoginStates, LoginStates, PendingLogin, state_key
 from keyturn.oauth_client import OAuthClient, TokenResponse
 from keyturn.oidc import IdTokenVerifier
 
@@ -92,11 +93,32 @@ def _refused(code: str, message: str) -> LoginError:
     return LoginError(message, code=code)
 
 
+def _state_of(params: Mapping[str, str]) -> str:
+    state = params.get("state")
+    if not isinstance(state, str) or not 0 < len(state) <= _LONGEST_PARAMETER:
+        raise _refused("login_state_invalid", "the callback carries no state")
+    return state
+
+
+def _check_pending(pending: PendingLogin | None, binding: str | None) -> PendingLogin:
+    if pending is None:
+        raise _refused("login_state_invalid", "no login is pending with this state")
+    if binding is None or not constant_time_eq(
+        _hash(binding).encode(), pending.binding_hash.encode()
+    ):
+        raise _refused("login_state_invalid", "this login was started in another browser")
+    if pending.expires_at <= time.time():
+        raise _refused("login_state_expired", "the login took too long; start again")
+    return pending
+
+
 class RelyingParty:
     """Signs users in at one provider for one registered client.
 
     ``redirect_uri``: the callback URL registered at the provider; ``states``: where pending
-    logins wait (:class:`keyturn.MemoryLoginStates` or :class:`keyturn.SQLiteLoginStates`);
+    logins wait (a backend's ``login_states``: :class:`keyturn.MemoryLoginStates`,
+    :class:`keyturn.SQLiteLoginStates`, PostgreSQL or Redis; an asyncio store serves only
+    ``astart_login``/``acomplete_login``);
     ``scope``: must include ``openid``; ``login_ttl``: seconds a login may take; ``keys``: the
     provider's keys (default: a RemoteJWKS of its ``jwks_uri``); ``leeway``: clock tolerance
     for the id_token.
@@ -107,7 +129,7 @@ class RelyingParty:
         client: OAuthClient,
         *,
         redirect_uri: str,
-        states: LoginStates,
+        states: LoginStates | AsyncLoginStates,
         scope: str = "openid",
         login_ttl: float = 600,
         keys: Keys | None = None,
@@ -127,6 +149,7 @@ class RelyingParty:
         self.client = client
         self.redirect_uri = redirect_uri
         self._states = states
+        self._native_async = inspect.iscoroutinefunction(states.take)
         self._scope = scope
         self._ttl = float(login_ttl)
         self._id_tokens = IdTokenVerifier(
@@ -156,21 +179,25 @@ class RelyingParty:
         extra: Mapping[str, str] | None = None,
     ) -> LoginStart:
         """A new login: the authorization URL, and the binding the browser must keep."""
+        start, pending = self._new_login(return_to, max_age, extra)
+        self._sync_states().put(state_key(start.state), pending, time.time())
+        return start
+
+    def _new_login(
+        self, return_to: str | None, max_age: int | None, extra: Mapping[str, str] | None
+    ) -> tuple[LoginStart, PendingLogin]:
         overriding = _OWN_PARAMETERS.intersection(extra or {})
         if overriding:
             raise ConfigurationError(f"extra may not set {sorted(overriding)}")
         state, nonce, binding = (secrets.token_urlsafe(32) for _ in range(3))
         verifier = secrets.token_urlsafe(64)  # 86 characters: RFC 7636 asks for 43..128
-        self._states.put(
-            state,
-            PendingLogin(
-                binding_hash=_hash(binding),
-                nonce=nonce,
-                code_verifier=verifier,
-                expires_at=time.time() + self._ttl,
-                return_to=return_to,
-                max_age=max_age,
-            ),
+        pending = PendingLogin(
+            binding_hash=_hash(binding),
+            nonce=nonce,
+            code_verifier=verifier,
+            expires_at=time.time() + self._ttl,
+            return_to=return_to,
+            max_age=max_age,
         )
         params = {
             "response_type": "code",
@@ -186,11 +213,19 @@ class RelyingParty:
         }
         base = self.client.endpoint("authorization_endpoint")
         url = base + ("&" if "?" in base else "?") + urlencode(params)
-        return LoginStart(url=url, state=state, binding=binding)
+        return LoginStart(url=url, state=state, binding=binding), pending
 
     def complete_login(self, params: Mapping[str, str], *, binding: str | None) -> Login:
         """Finish the login the callback ``params`` (its query) answer; LoginError if refused."""
-        pending = self._pending(params, binding)
+        # Single use from here on, whatever follows.
+        pending = self._sync_states().take(state_key(_state_of(params)))
+        return self._finish(params, binding, pending)
+
+    def _finish(
+        self, params: Mapping[str, str], binding: str | None, pending: PendingLogin | None
+    ) -> Login:
+        """The callback's checks once its login is taken, the code grant, the id_token."""
+        pending = _check_pending(pending, binding)
         self._check_issuer(params)
         if "error" in params:
             code = provider_code(params["error"])
@@ -217,14 +252,22 @@ class RelyingParty:
         max_age: int | None = None,
         extra: Mapping[str, str] | None = None,
     ) -> LoginStart:
-        """``start_login`` off the event loop (the state store may do I/O)."""
-        return await asyncio.to_thread(
-            lambda: self.start_login(return_to=return_to, max_age=max_age, extra=extra)
-        )
+        """``start_login`` for asyncio: an async store awaited, a blocking one in a thread."""
+        start, pending = self._new_login(return_to, max_age, extra)
+        if self._native_async:
+            await self._states.put(state_key(start.state), pending, time.time())  # type: ignore[misc]
+        else:
+            await asyncio.to_thread(self._states.put, state_key(start.state), pending, time.time())
+        return start
 
     async def acomplete_login(self, params: Mapping[str, str], *, binding: str | None) -> Login:
         """``complete_login`` off the event loop (store, token endpoint and JWKS do I/O)."""
-        return await asyncio.to_thread(lambda: self.complete_login(params, binding=binding))
+        key = state_key(_state_of(params))
+        if self._native_async:
+            pending = await self._states.take(key)  # type: ignore[misc]
+        else:
+            pending = await asyncio.to_thread(self._states.take, key)
+        return await asyncio.to_thread(self._finish, params, binding, pending)
 
     def refresh(self, refresh_token: str, *, subject: str) -> TokenResponse:
         """The refresh-token grant. A new id_token, if the provider sends one, is verified like
@@ -241,20 +284,13 @@ class RelyingParty:
 
     # --- checks ---
 
-    def _pending(self, params: Mapping[str, str], binding: str | None) -> PendingLogin:
-        state = params.get("state")
-        if not isinstance(state, str) or not 0 < len(state) <= _LONGEST_PARAMETER:
-            raise _refused("login_state_invalid", "the callback carries no state")
-        pending = self._states.take(state)  # single use from here on, whatever follows
-        if pending is None:
-            raise _refused("login_state_invalid", "no login is pending with this state")
-        if binding is None or not constant_time_eq(
-            _hash(binding).encode(), pending.binding_hash.encode()
-        ):
-            raise _refused("login_state_invalid", "this login was started in another browser")
-        if pending.expires_at <= time.time():
-            raise _refused("login_state_expired", "the login took too long; start again")
-        return pending
+    def _sync_states(self) -> LoginStates:
+        if self._native_async:
+            raise ConfigurationError(
+                "this RelyingParty's login states are an asyncio store: "
+                "use astart_login and acomplete_login"
+            )
+        return self._states  # type: ignore[return-value]
 
     def _check_issuer(self, params: Mapping[str, str]) -> None:
         """RFC 9207: the callback names its issuer; another one is a mix-up."""

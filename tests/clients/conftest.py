@@ -7,8 +7,6 @@ Server-backed stores use this run's private PostgreSQL / Redis database (``postg
 from __future__ import annotations
 
 import asyncio
-import inspect
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 import keyturn as kt
 from keyturn.clients import AsyncClientRegistry, ClientRegistry
 from support import Clock, marked
+from support.stores import Blocking, postgres_at_rest, redis_at_rest, sqlite_at_rest
 
 KINDS = ["memory", "sqlite", "postgres", "redis"]
 ALL_KINDS = KINDS + [f"async-{kind}" for kind in KINDS]
@@ -52,13 +51,11 @@ def _sqlite(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
     from keyturn.stores.sqlite.clients import SQLiteClientStore
 
     path = tmp_path / "keyturn.db"
-
-    def at_rest() -> bytes:
-        # The file and its write-ahead log: a secret must be in neither.
-        return b"".join(p.read_bytes() for p in sorted(tmp_path.glob("keyturn.db*")))
-
     return Backend(
-        "sqlite", lambda: SQLiteClientStore(path), lambda: SQLiteClientStore(path), at_rest
+        "sqlite",
+        lambda: SQLiteClientStore(path),
+        lambda: SQLiteClientStore(path),
+        lambda: sqlite_at_rest(path),
     )
 
 
@@ -66,81 +63,27 @@ def _postgres(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
     from keyturn.stores.postgres.clients import AsyncPostgresClientStore, PostgresClientStore
 
     dsn = str(request.getfixturevalue("postgres_dsn"))
-
-    def at_rest() -> bytes:
-        dump = subprocess.run(["pg_dump", "--data-only", dsn], check=True, capture_output=True)
-        return dump.stdout
-
     return Backend(
         "postgres",
         lambda: PostgresClientStore(dsn, pool_size=4),
         lambda: AsyncPostgresClientStore(dsn, pool_size=4),
-        at_rest,
+        lambda: postgres_at_rest(dsn),
     )
 
 
 def _redis(tmp_path: Path, request: pytest.FixtureRequest) -> Backend:
-    import redis
-
     from keyturn.stores.redis.clients import AsyncRedisClientStore, RedisClientStore
 
     url = str(request.getfixturevalue("redis_url"))
-
-    def at_rest() -> bytes:
-        # Every key name, its serialized value (DUMP) and its value as read.
-        parts: list[bytes] = []
-        with redis.Redis.from_url(url) as client:
-            for key in client.scan_iter():
-                parts += [key, client.dump(key) or b""]
-                kind = client.type(key)
-                if kind == b"hash":
-                    parts += [b for pair in client.hgetall(key).items() for b in pair]
-                elif kind == b"set":
-                    parts += list(client.smembers(key))
-                else:
-                    parts.append(client.get(key) or b"")
-        return b"\n".join(parts)
-
     return Backend(
         "redis",
         lambda: RedisClientStore(url),
         lambda: AsyncRedisClientStore(url),
-        at_rest,
+        lambda: redis_at_rest(url),
     )
 
 
 _BACKENDS = {"memory": _memory, "sqlite": _sqlite, "postgres": _postgres, "redis": _redis}
-
-
-class Blocking:
-    """Drives an AsyncClientRegistry from sync test code on a private event loop, so the very
-    same test body checks the sync and the async registry."""
-
-    def __init__(self, registry: AsyncClientRegistry, loop: asyncio.AbstractEventLoop) -> None:
-        self.registry = registry
-        self.loop = loop
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.registry, name)
-        if not inspect.iscoroutinefunction(attribute):
-            return attribute
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self.loop.run_until_complete(attribute(*args, **kwargs))
-
-        return call
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 @pytest.fixture(params=marked(*ALL_KINDS))

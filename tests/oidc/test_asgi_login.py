@@ -146,11 +146,14 @@ def test_only_get(site: Site) -> None:
 class BrokenStates:
     """A login-state store whose database is gone: every operation fails."""
 
-    def put(self, state: str, login: object) -> None:
+    def put(self, state_hash: str, login: object, now: float) -> None:
         raise kt.StoreError("login state store: OperationalError")
 
-    def take(self, state: str) -> None:
+    def take(self, state_hash: str) -> None:
         raise kt.StoreError("login state store: OperationalError")
+
+    def close(self) -> None:
+        """Nothing to release."""
 
 
 @pytest.mark.asyncio

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -13,6 +14,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import httpx
 import pytest
+
+from keyturn.login_state import state_key
 
 from .conftest import NANO_BASIC, NANO_PASSWORD, NANO_USER, Provider, free_port, nanoidp_sign_in
 
@@ -139,6 +142,23 @@ def test_serve_signs_users_in_at_the_provider(served: str) -> None:
     done = httpx.get(f"{served}/auth/callback?{urlencode(params)}", headers={"cookie": cookie})
     assert done.status_code == 303, done.text
     assert any(c.startswith("__Host-keyturn_refresh=") for c in done.headers.get_list("set-cookie"))
+
+
+def test_serve_keeps_pending_logins_in_its_database(served: str, tmp_path: Path) -> None:
+    """The login state waits in --db (here the default SQLite file), hashed, and is gone once
+    the callback took it: any process serving that database can finish the login."""
+    start = httpx.get(f"{served}/auth/login?next=/")
+    cookie = start.headers["set-cookie"].split(";", 1)[0]
+    query = dict(parse_qsl(urlsplit(start.headers["location"]).query))
+    with sqlite3.connect(tmp_path / "keyturn.db") as db:
+        (stored,) = db.execute("SELECT state_hash FROM keyturn_login_states").fetchall()
+    assert stored == (state_key(query["state"]),)
+    with httpx.Client() as browser:
+        params = nanoidp_sign_in(browser, start.headers["location"], query["redirect_uri"])
+    done = httpx.get(f"{served}/auth/callback?{urlencode(params)}", headers={"cookie": cookie})
+    assert done.status_code == 303, done.text
+    with sqlite3.connect(tmp_path / "keyturn.db") as db:
+        assert db.execute("SELECT count(*) FROM keyturn_login_states").fetchone() == (0,)
 
 
 def test_serve_sign_in_starts_a_session_that_buys_tokens(served: str) -> None:

@@ -27,9 +27,13 @@ CLIENT_ID, SECRET = "app", "app-secret-0123456789abcdef"
 def make_party(provider: Scripted, **options: Any) -> kt.RelyingParty:
     channel = options.pop("back_channel", None)
     auth = options.pop("auth", kt.ClientSecretBasic(CLIENT_ID, SECRET))
+    states = options.pop("states", None)
     client = kt.OAuthClient.discover(provider.issuer, auth, back_channel=channel)
     return kt.RelyingParty(
-        client, redirect_uri=REDIRECT_URI, states=kt.MemoryLoginStates(), **options
+        client,
+        redirect_uri=REDIRECT_URI,
+        states=kt.MemoryLoginStates() if states is None else states,
+        **options,
     )
 
 

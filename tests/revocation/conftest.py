@@ -112,11 +112,6 @@ def make_revocations(make_store: MakeStore, background: BackgroundLoop | None) -
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def revocations(make_revocations: MakeRevocations, clock: Clock) -> Any:
     return make_revocations(clock=clock)
 

@@ -8,8 +8,6 @@ the store holds, so a test can assert a refusal wrote nothing.
 from __future__ import annotations
 
 import asyncio
-import inspect
-import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +17,7 @@ import pytest
 
 import keyturn as kt
 from support import Clock, marked
+from support.stores import Blocking, postgres_at_rest, redis_at_rest, sqlite_at_rest
 
 KINDS = ["memory", "sqlite", "postgres", "redis"]
 SERVICE_KINDS = KINDS + [f"async-{kind}" for kind in KINDS]
@@ -68,16 +67,13 @@ def _sqlite_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
         with sqlite3.connect(path) as connection:
             return connection.execute(f"{_STATE_SQL} ORDER BY session_hash").fetchall()
 
-    def at_rest() -> bytes:
-        return b"".join(p.read_bytes() for p in tmp_path.glob("keyturn.db*"))
-
     def make() -> SQLiteSessionStore:
         return SQLiteSessionStore(path)
 
     def token_stores(is_async: bool) -> tuple[Any, Any]:
         return kt.SQLiteStore(path), kt.SQLiteRevocationStore(path)
 
-    return Backend("sqlite", make, make, state, at_rest, token_stores)
+    return Backend("sqlite", make, make, state, lambda: sqlite_at_rest(path), token_stores)
 
 
 #: Every column of every stored session (both SQL stores).
@@ -95,10 +91,6 @@ def _postgres_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend
         with psycopg.connect(dsn) as connection:
             return connection.execute(f"{_STATE_SQL} ORDER BY session_hash").fetchall()
 
-    def at_rest() -> bytes:
-        dump = subprocess.run(["pg_dump", "--data-only", dsn], check=True, capture_output=True)
-        return dump.stdout
-
     def token_stores(is_async: bool) -> tuple[Any, Any]:
         from keyturn.stores import postgres
 
@@ -111,7 +103,7 @@ def _postgres_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend
         lambda: PostgresSessionStore(dsn, pool_size=8),
         lambda: AsyncPostgresSessionStore(dsn, pool_size=8),
         state,
-        at_rest,
+        lambda: postgres_at_rest(dsn),
         token_stores,
     )
 
@@ -130,15 +122,6 @@ def _redis_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
         keys = sorted(client.scan_iter(match="keyturn:session*"))
         return [(k, sorted(client.hgetall(k).items()), client.pexpiretime(k)) for k in keys]
 
-    def at_rest() -> bytes:
-        # Every key name and every value, both as stored (DUMP) and as read.
-        parts: list[bytes] = []
-        for key in client.scan_iter():
-            parts += [key, client.dump(key) or b""]
-            if client.type(key) == b"hash":
-                parts += [b for pair in client.hgetall(key).items() for b in pair]
-        return b"\n".join(parts)
-
     def token_stores(is_async: bool) -> tuple[Any, Any]:
         from keyturn.stores import redis as stores
 
@@ -151,7 +134,7 @@ def _redis_backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
         lambda: RedisSessionStore(url),
         lambda: AsyncRedisSessionStore(url),
         state,
-        at_rest,
+        lambda: redis_at_rest(url),
         token_stores,
     )
 
@@ -162,37 +145,6 @@ BACKENDS: dict[str, Callable[[pytest.FixtureRequest, Path], Backend]] = {
     "postgres": _postgres_backend,
     "redis": _redis_backend,
 }
-
-
-class Blocking:
-    """Drives an async service from sync test code on a private event loop, so the very same
-    test body checks the sync and the async service."""
-
-    def __init__(self, service: Any, loop: asyncio.AbstractEventLoop) -> None:
-        self.service = service
-        self.loop = loop
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.service, name)
-        if not inspect.iscoroutinefunction(attribute):
-            return attribute
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self.loop.run_until_complete(attribute(*args, **kwargs))
-
-        return call
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 @pytest.fixture(params=marked(*SERVICE_KINDS))

@@ -14,8 +14,9 @@ import pytest
 
 import keyturn as kt
 from support import Clock
+from support.stores import Blocking
 
-from .conftest import Backend, Blocking, MakeService
+from .conftest import Backend, MakeService
 
 REQUESTS = 32
 Run = Callable[[Callable[[int], None], int], None]

@@ -58,6 +58,9 @@
     const me = await api("/api/me");
     if (me !== null) {
       show(true, `signed in as ${me.user}`);
+    } else if (accessToken !== null) {
+      // Signed in, but the API refused even a fresh token (or is down): say so, never hang.
+      show(true, "the API is unavailable; reload to try again");
     }
   }
 

@@ -19,7 +19,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from keyturn.asgi._http import call
+from keyturn.asgi._http import Receive, Request, call
+from keyturn.authserver._oauth import OAuthError, read_form
+from keyturn.authserver.authentication import Authenticator
 from keyturn.clients import Client
 from keyturn.errors import RefreshError, TokenError
 from keyturn.issuer import Issuer
@@ -30,7 +32,7 @@ from keyturn.refresh.store import AsyncStore, Store
 from keyturn.revocation import Revocations
 from keyturn.tokens import Verifier
 
-__all__ = ["AccessTokens", "Families", "KnownToken", "read", "snapshot"]
+__all__ = ["AccessTokens", "Families", "KnownToken", "TokenReader", "read", "snapshot"]
 
 
 class Families(Protocol):
@@ -134,3 +136,33 @@ async def read(
             return UNKNOWN
         presented = KnownToken("access_token", True, claims)
     return presented if presented.visible_to(client) else UNKNOWN
+
+
+class TokenReader:
+    """What introspection (RFC 7662 §2.1) and revocation (RFC 7009 §2.1) both do first: read the
+    form of a request from an authenticated client (``invalid_client`` otherwise), take its
+    ``token`` (``invalid_request`` without one), and read that token as the client may see it."""
+
+    def __init__(
+        self,
+        authenticator: Authenticator,
+        *,
+        access: AccessTokens,
+        families: Families | None,
+        audience: str | list[str],
+    ) -> None:
+        self._authenticator = authenticator
+        self._access = access
+        self.families = families
+        self._audience = audience
+
+    async def __call__(self, request: Request, receive: Receive) -> tuple[str, KnownToken]:
+        form = await read_form(request, receive)
+        client = await self._authenticator.required(request, form)
+        token = form.get("token")
+        if token is None:
+            raise OAuthError("invalid_request", "token missing")
+        found = await read(
+            token, client, families=self.families, access=self._access, audience=self._audience
+        )
+        return token, found

@@ -13,9 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from keyturn.asgi._http import NO_STORE, Receive, Request, Send, respond
-from keyturn.authserver._oauth import OAuthError, read_form
-from keyturn.authserver._tokens import AccessTokens, Families, read
-from keyturn.authserver.authentication import Authenticator
+from keyturn.authserver._tokens import TokenReader
 
 __all__ = ["IntrospectionEndpoint"]
 
@@ -24,28 +22,11 @@ _MEMBERS = ("scope", "client_id", "sub", "aud", "iss", "exp", "iat", "nbf", "jti
 
 
 class IntrospectionEndpoint:
-    def __init__(
-        self,
-        authenticator: Authenticator,
-        *,
-        access: AccessTokens,
-        families: Families | None,
-        audience: str | list[str],
-    ) -> None:
-        self._authenticator = authenticator
-        self._access = access
-        self._families = families
-        self._audience = audience
+    def __init__(self, reader: TokenReader) -> None:
+        self._read = reader
 
     async def __call__(self, request: Request, receive: Receive, send: Send) -> None:
-        form = await read_form(request, receive)
-        client = await self._authenticator.required(request, form)
-        token = form.get("token")
-        if token is None:
-            raise OAuthError("invalid_request", "token missing")
-        found = await read(
-            token, client, families=self._families, access=self._access, audience=self._audience
-        )
+        _, found = await self._read(request, receive)
         answer: dict[str, Any] = {"active": False}
         if found.active:
             answer = {"active": True, "token_type": found.kind}

@@ -16,9 +16,8 @@ from __future__ import annotations
 import contextlib
 
 from keyturn.asgi._http import NO_STORE, Receive, Request, Send, call, respond
-from keyturn.authserver._oauth import OAuthError, read_form
-from keyturn.authserver._tokens import AccessTokens, Families, read
-from keyturn.authserver.authentication import Authenticator
+from keyturn.authserver._oauth import OAuthError
+from keyturn.authserver._tokens import TokenReader
 from keyturn.errors import RefreshError
 from keyturn.revocation import Revocations
 
@@ -26,30 +25,12 @@ __all__ = ["RevocationEndpoint"]
 
 
 class RevocationEndpoint:
-    def __init__(
-        self,
-        authenticator: Authenticator,
-        *,
-        access: AccessTokens,
-        families: Families | None,
-        revocations: Revocations | None,
-        audience: str | list[str],
-    ) -> None:
-        self._authenticator = authenticator
-        self._access = access
-        self._families = families
+    def __init__(self, reader: TokenReader, *, revocations: Revocations | None) -> None:
+        self._read = reader
         self._revocations = revocations
-        self._audience = audience
 
     async def __call__(self, request: Request, receive: Receive, send: Send) -> None:
-        form = await read_form(request, receive)
-        client = await self._authenticator.required(request, form)
-        token = form.get("token")
-        if token is None:
-            raise OAuthError("invalid_request", "token missing")
-        found = await read(
-            token, client, families=self._families, access=self._access, audience=self._audience
-        )
+        token, found = await self._read(request, receive)
         # A used refresh token still ends its family: whoever revokes it held the family once.
         if found.active or found.kind == "refresh_token":
             await self._revoke(token, found.kind, found.claims)
@@ -57,9 +38,10 @@ class RevocationEndpoint:
 
     async def _revoke(self, token: str, kind: str, claims: dict[str, object]) -> None:
         if kind == "refresh_token":
-            assert self._families is not None  # read() finds refresh tokens only in families
+            families = self._read.families
+            assert families is not None  # read() finds refresh tokens only in families
             with contextlib.suppress(RefreshError):  # gone in between: the outcome is the same
-                await call(self._families.logout, token)
+                await call(families.logout, token)
             return
         if self._revocations is None:
             raise OAuthError("unsupported_token_type", "access tokens cannot be revoked here")

@@ -8,7 +8,7 @@ from typing import Protocol
 
 from keyturn.asgi._http import ASGIApp, Receive, Request, Scope, Send, not_found, routed
 from keyturn.authserver._oauth import answer_errors
-from keyturn.authserver._tokens import AccessTokens, Families
+from keyturn.authserver._tokens import AccessTokens, Families, TokenReader
 from keyturn.authserver.authentication import Authenticator, Registry
 from keyturn.authserver.introspection import IntrospectionEndpoint
 from keyturn.authserver.metadata import (
@@ -89,17 +89,10 @@ def authorization_server(
     access = AccessTokens(issuer, revocations)
     audience = issuer.audience
     paths = metadata.paths  # under the issuer's path
+    reader = TokenReader(authenticator, access=access, families=families, audience=audience)
     routes: dict[str, Endpoint] = {
         paths.token: TokenEndpoint(authenticator, keys=keys, issuer=issuer, families=families),
-        paths.introspection: IntrospectionEndpoint(
-            authenticator, access=access, families=families, audience=audience
-        ),
-        paths.revocation: RevocationEndpoint(
-            authenticator,
-            access=access,
-            families=families,
-            revocations=revocations,
-            audience=audience,
-        ),
+        paths.introspection: IntrospectionEndpoint(reader),
+        paths.revocation: RevocationEndpoint(reader, revocations=revocations),
     }
     return _AuthorizationServer(metadata, routes, app)

@@ -8,8 +8,6 @@ sync one runs in a worker thread), ``AsyncTokenService`` and ``Revocations``' ``
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import math
 import time
@@ -17,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
-from keyturn._drive import Flow, adrive, drive
+from keyturn._drive import Flow, acall, aclose, adrive, drive, native_async
 from keyturn._limits import DAY, HOUR
 from keyturn.errors import ConfigurationError, ExpiredSession, InvalidSession
 from keyturn.refresh.service import AsyncTokenService, TokenService
@@ -80,11 +78,9 @@ class _Service:
         self._max_data = max_data_bytes
         self._purge_batch = purge_batch_size
         self._store = store
-        self._native_async = inspect.iscoroutinefunction(store.load)
-        if self._native_async and not self._takes_async_stores:
-            raise ConfigurationError(
-                f"{type(self).__name__} needs a sync store: use AsyncSessionService"
-            )
+        self._native_async = native_async(
+            self, store, takes_async=self._takes_async_stores, twin="AsyncSessionService"
+        )
         self._revocations = revocations
         self._clock = clock
 
@@ -414,9 +410,7 @@ class AsyncSessionService(_Service):
         return count
 
     async def close(self) -> None:
-        closing = self._store.close()
-        if inspect.isawaitable(closing):
-            await closing
+        await aclose(self._store)
 
     async def _run(self, flow: Flow[_Call | _EndTokens, Any]) -> Any:
         return await adrive(flow, self._perform)
@@ -430,9 +424,7 @@ class AsyncSessionService(_Service):
             if request.kind == "sid":
                 return await self._revocations.arevoke_session(request.name)
             return await self._revocations.arevoke_subject(request.name)
-        if self._native_async:
-            return await request(self._store)
-        return await asyncio.to_thread(request, self._store)
+        return await acall(self._store, self._native_async, request)
 
 
 def _revoke(revocations: Revocations | None, request: _EndTokens) -> float | None:

@@ -1,6 +1,6 @@
 """One backend per database: every store keyturn keeps in that database (refresh tokens,
-access-token revocations, registered clients, browser sessions), made on ONE connection pool or
-client.
+access-token revocations, registered clients, browser sessions, pending sign-ins), made on ONE
+connection pool or client.
 
 ``open_backend(target)`` gives the blocking stores, ``open_async_backend(target)`` the asyncio
 ones. ``target`` is a URL or path, or a pool or client of the caller's:
@@ -33,10 +33,16 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from keyturn.errors import ConfigurationError
+from keyturn.login_state import AsyncLoginStates, LoginStates
 from keyturn.refresh.store import AsyncStore, Store
 from keyturn.revocation import AsyncRevocationStore, RevocationStore
 from keyturn.sessions.store import AsyncSessionStore, SessionStore
-from keyturn.stores.memory import MemoryRevocationStore, MemorySessionStore, MemoryStore
+from keyturn.stores.memory import (
+    MemoryLoginStates,
+    MemoryRevocationStore,
+    MemorySessionStore,
+    MemoryStore,
+)
 from keyturn.stores.memory.clients import MemoryClientStore
 
 if TYPE_CHECKING:
@@ -57,6 +63,7 @@ class Backend:
     revocations: RevocationStore
     clients: ClientStore
     sessions: SessionStore
+    login_states: LoginStates
     _release: Callable[[], object] = field(repr=False)
 
     def close(self) -> None:
@@ -65,6 +72,7 @@ class Backend:
         self.revocations.close()
         self.clients.close()
         self.sessions.close()
+        self.login_states.close()
         self._release()
 
     def __enter__(self) -> Backend:
@@ -85,11 +93,12 @@ class AsyncBackend:
     revocations: AsyncRevocationStore | RevocationStore
     clients: AsyncClientStore | ClientStore
     sessions: AsyncSessionStore | SessionStore
+    login_states: AsyncLoginStates | LoginStates
     _release: Callable[[], object] = field(repr=False)
 
     async def aclose(self) -> None:
         """Release the stores and the pool or client they share (if the backend made it)."""
-        stores = (self.tokens, self.revocations, self.clients, self.sessions)
+        stores = (self.tokens, self.revocations, self.clients, self.sessions, self.login_states)
         for close in (*(store.close for store in stores), self._release):
             await _finish(close())
 
@@ -121,7 +130,7 @@ def open_async_backend(
     return AsyncBackend(*_open(target, timeout, asynchronous=True))
 
 
-_Opened = tuple[str, Any, Any, Any, Any, Callable[[], object]]
+_Opened = tuple[str, Any, Any, Any, Any, Any, Callable[[], object]]
 
 
 def _open(target: object, timeout: float, *, asynchronous: bool) -> _Opened:
@@ -135,7 +144,13 @@ def _open(target: object, timeout: float, *, asynchronous: bool) -> _Opened:
     if scheme == "sqlite":
         return _sqlite(rest.removeprefix("/"))
     if scheme == "memory":
-        stores = MemoryStore(), MemoryRevocationStore(), MemoryClientStore(), MemorySessionStore()
+        stores = (
+            MemoryStore(),
+            MemoryRevocationStore(),
+            MemoryClientStore(),
+            MemorySessionStore(),
+            MemoryLoginStates(),
+        )
         return ("memory", *stores, _nothing)
     if scheme not in SCHEMES:
         raise ConfigurationError(
@@ -154,6 +169,7 @@ def _nothing() -> None:
 def _sqlite(path: str) -> _Opened:
     from keyturn.stores.sqlite import SQLiteRevocationStore, SQLiteStore
     from keyturn.stores.sqlite.clients import SQLiteClientStore
+    from keyturn.stores.sqlite.login_states import SQLiteLoginStates
     from keyturn.stores.sqlite.sessions import SQLiteSessionStore
 
     if not path:
@@ -164,6 +180,7 @@ def _sqlite(path: str) -> _Opened:
         SQLiteRevocationStore(path),
         SQLiteClientStore(path),
         SQLiteSessionStore(path),
+        SQLiteLoginStates(path),
     )
     return ("sqlite", *stores, _nothing)
 
@@ -184,23 +201,21 @@ def _connect(name: str, url: str, timeout: float, asynchronous: bool) -> Any:
     return client_class.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
-def _server_stores(
-    name: str, shared: Any, timeout: float, asynchronous: bool
-) -> tuple[Any, Any, Any, Any]:
+def _server_stores(name: str, shared: Any, timeout: float, asynchronous: bool) -> tuple[Any, ...]:
     """The stores of every concern on one pool or client."""
     option = "pool" if name == "postgresql" else "client"
-    tokens, revocations, clients, sessions = (
+    return tuple(
         store_class(**{option: shared}, timeout=timeout)
         for store_class in _store_classes(name, asynchronous)
     )
-    return tokens, revocations, clients, sessions
 
 
-def _store_classes(name: str, asynchronous: bool) -> tuple[Any, Any, Any, Any]:
+def _store_classes(name: str, asynchronous: bool) -> tuple[Any, Any, Any, Any, Any]:
     """A server database's store classes, one per concern (drivers imported only here)."""
     if name == "postgresql":
         from keyturn.stores import postgres
         from keyturn.stores.postgres import clients as postgres_clients
+        from keyturn.stores.postgres import login_states as postgres_login_states
         from keyturn.stores.postgres import sessions as postgres_sessions
 
         if asynchronous:
@@ -209,15 +224,18 @@ def _store_classes(name: str, asynchronous: bool) -> tuple[Any, Any, Any, Any]:
                 postgres.AsyncPostgresRevocationStore,
                 postgres_clients.AsyncPostgresClientStore,
                 postgres_sessions.AsyncPostgresSessionStore,
+                postgres_login_states.AsyncPostgresLoginStates,
             )
         return (
             postgres.PostgresStore,
             postgres.PostgresRevocationStore,
             postgres_clients.PostgresClientStore,
             postgres_sessions.PostgresSessionStore,
+            postgres_login_states.PostgresLoginStates,
         )
     from keyturn.stores import redis
     from keyturn.stores.redis import clients as redis_clients
+    from keyturn.stores.redis import login_states as redis_login_states
     from keyturn.stores.redis import sessions as redis_sessions
 
     if asynchronous:
@@ -226,12 +244,14 @@ def _store_classes(name: str, asynchronous: bool) -> tuple[Any, Any, Any, Any]:
             redis.AsyncRedisRevocationStore,
             redis_clients.AsyncRedisClientStore,
             redis_sessions.AsyncRedisSessionStore,
+            redis_login_states.AsyncRedisLoginStates,
         )
     return (
         redis.RedisStore,
         redis.RedisRevocationStore,
         redis_clients.RedisClientStore,
         redis_sessions.RedisSessionStore,
+        redis_login_states.RedisLoginStates,
     )
 
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from keyturn._drive import Flow
 from keyturn.errors import StoreError
-from keyturn.stores._sql import clients, revocations, sessions, tokens
+from keyturn.stores._sql import clients, login_states, revocations, sessions, tokens
 from keyturn.stores._sql.statement import POSTGRES, SQLITE, Dialect, Stmt
 
 __all__ = [
@@ -42,7 +42,7 @@ UNSUPPORTED = "store_schema_unsupported"
 
 DDL = Callable[[str, str], list[str]]
 #: Every concern's tables, as ``ddl(real, blob)`` functions: one line per concern.
-CONCERNS: list[DDL] = [tokens.ddl, revocations.ddl, clients.ddl, sessions.ddl]
+CONCERNS: list[DDL] = [tokens.ddl, revocations.ddl, clients.ddl, sessions.ddl, login_states.ddl]
 #: Statements that take a database from the version in the key to the next one, beyond creating
 #: the missing tables (which every upgrade does).
 UPGRADES: dict[int, list[str]] = {1: []}

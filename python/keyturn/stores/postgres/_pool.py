@@ -59,11 +59,6 @@ def pool_options(pool_size: int, timeout: float) -> dict[str, Any]:
     }
 
 
-def _one_of(dsn: str | None, pool: object) -> None:
-    if (dsn is None) == (pool is None):
-        raise ConfigurationError("give a PostgreSQL DSN or an existing pool (one of the two)")
-
-
 def schema_flow() -> Flow[Stmt, None]:
     """The schema's creation or upgrade, under the lock every keyturn store takes for it."""
     yield schema.SCHEMA_LOCK
@@ -71,10 +66,15 @@ def schema_flow() -> Flow[Stmt, None]:
 
 
 class _Base:
-    def __init__(self, what: str, pool_size: int, timeout: float) -> None:
+    def __init__(
+        self, what: str, dsn: str | None, pool: object, pool_size: int, timeout: float
+    ) -> None:
+        if (dsn is None) == (pool is None):
+            raise ConfigurationError("give a PostgreSQL DSN or an existing pool (one of the two)")
         self._what = what  # "PostgreSQL store": how a failure names the store
         self._options = pool_options(pool_size, timeout)
         self._psycopg, self._pool_module = drivers()
+        self._owns_pool = pool is None  # a caller's pool stays the caller's to close
         self._schema_ready = False
 
     def _failure(self, conninfo: object, exc: BaseException) -> StoreError:
@@ -93,9 +93,7 @@ class PostgresPool(_Base):
         pool_size: int,
         timeout: float,
     ) -> None:
-        super().__init__(what, pool_size, timeout)
-        _one_of(dsn, pool)
-        self._owns_pool = pool is None
+        super().__init__(what, dsn, pool, pool_size, timeout)
         self.pool: psycopg_pool.ConnectionPool[Any] = pool or self._pool_module.ConnectionPool(
             dsn, open=True, **self._options
         )
@@ -137,9 +135,7 @@ class AsyncPostgresPool(_Base):
         pool_size: int,
         timeout: float,
     ) -> None:
-        super().__init__(what, pool_size, timeout)
-        _one_of(dsn, pool)
-        self._owns_pool = pool is None
+        super().__init__(what, dsn, pool, pool_size, timeout)
         self.pool: psycopg_pool.AsyncConnectionPool[Any] = (
             pool or self._pool_module.AsyncConnectionPool(dsn, open=False, **self._options)
         )
