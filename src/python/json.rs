@@ -5,6 +5,7 @@ use crate::json::{self, Json, Members, Object, MAX_DEPTH, MAX_INT_DIGITS};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
+use std::sync::OnceLock;
 
 /// Builds fresh Python objects, so no caller can mutate another caller's claims.
 pub fn to_py<'py>(py: Python<'py>, value: &Json) -> PyResult<Bound<'py, PyAny>> {
@@ -158,7 +159,7 @@ impl<E: Into<PyErr>> From<E> for Stop {
 /// from snapshots (before any Python code has run), so every mapping is read one way per call.
 pub fn write_object(value: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
     let start = out.len();
-    walked(|walk| {
+    walked(value.py(), |walk| {
         out.truncate(start);
         write(value, out, 0, walk)
     })?;
@@ -175,18 +176,39 @@ pub fn members(value: &Bound<'_, PyAny>) -> PyResult<Members> {
         write_object(value, &mut Vec::new())?;
         unreachable!("write_object refuses what is not a mapping")
     };
-    walked(|walk| read_members(mapping, 0, walk))
+    walked(value.py(), |walk| read_members(mapping, 0, walk))
 }
 
-/// `read` in a direct walk, or again in a snapshot where the direct walk stopped.
-fn walked<T>(mut read: impl FnMut(Walk) -> Result<T, Stop>) -> PyResult<T> {
-    let read = match read(Walk::Direct) {
+/// `read` in a direct walk (where the GIL allows one), or again in a snapshot where it stopped.
+fn walked<T>(py: Python<'_>, mut read: impl FnMut(Walk) -> Result<T, Stop>) -> PyResult<T> {
+    let first = if gil_guards_dicts(py) {
+        Walk::Direct
+    } else {
+        Walk::Snapshot
+    };
+    let read = match read(first) {
         Err(Stop::NeedsSnapshot) => read(Walk::Snapshot),
         other => other,
     };
     read.map_err(|stop| match stop {
         Stop::Refused(err) => err,
         Stop::NeedsSnapshot => unreachable!("a snapshot walk reads every mapping"),
+    })
+}
+
+/// Whether the GIL keeps every other thread out of a dict while a direct walk reads it. On
+/// free-threaded CPython with the GIL off another thread may resize it mid-walk (pyo3's iterator
+/// would panic), so every mapping is read from a snapshot, as `PyDict_Items` takes it under the
+/// dict's lock. Asked once: the GIL, once on, stays on, and a snapshot is right either way.
+fn gil_guards_dicts(py: Python<'_>) -> bool {
+    static GIL: OnceLock<bool> = OnceLock::new();
+    *GIL.get_or_init(|| {
+        // sys._is_gil_enabled exists from CPython 3.13; before it the GIL is always on.
+        py.import("sys")
+            .and_then(|sys| sys.getattr("_is_gil_enabled"))
+            .and_then(|enabled| enabled.call0())
+            .and_then(|enabled| enabled.extract::<bool>())
+            .unwrap_or(true)
     })
 }
 
