@@ -1,7 +1,7 @@
 //! Ed25519 on the fastest code each side has: curve25519-dalek verifies (`verify_strict`, on the
 //! backend it picks for this CPU at run time) and AWS-LC signs (about twice as fast as dalek's
 //! serial basepoint multiplication; Ed25519 is deterministic, so the bytes are the same).
-//! The two `unsafe` calls below are AWS-LC's C functions, each with fixed-size buffers.
+//! The `unsafe` blocks below call AWS-LC's C functions, each with fixed-size buffers.
 
 use zeroize::Zeroizing;
 
@@ -116,8 +116,10 @@ pub struct SigningKey {
 impl SigningKey {
     pub fn from_seed(seed: &[u8; 32]) -> Self {
         let dalek = ed25519_dalek::SigningKey::from_bytes(seed);
-        // AWS-LC picks its code for this CPU once, at initialisation.
-        aws_lc_rs::init();
+        // SAFETY: no arguments; AWS-LC runs its initialisation (the choice of code for this CPU)
+        // once, however often it is called. This is the aws-lc-sys the calls below link to, even
+        // if aws-lc-rs ever brings a copy of its own.
+        unsafe { aws_lc_sys::CRYPTO_library_init() };
         let mut public = [0u8; 32];
         let mut aws = Zeroizing::new([0u8; 64]);
         // SAFETY: writes 32 bytes to `public` and 64 to `aws`, reads the 32 bytes of `seed`.
