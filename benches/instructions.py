@@ -1,8 +1,11 @@
-"""Instruction counts of keyturn's verify path against its raw Ed25519 verify, under callgrind.
+"""Instruction counts of keyturn's verify and sign paths against its raw Ed25519 operations, under
+callgrind.
 
 Wall-clock benchmarks on a shared 2-core machine are noisy; instruction counts are repeatable for
 the same binary and inputs. This measures what the whole verify (split, strict base64url, JSON,
-header and claim checks, the dict) adds on top of the signature check of the same bytes:
+header and claim checks, the dict) adds on top of the signature check of the same bytes, and what
+the whole encode (claims to JSON, header, base64url, the str) and `Issuer.issue` (claims assembly,
+time, jti) add on top of the bare signature of the same signing input:
 
     python benches/instructions.py            # needs valgrind (Debian package `valgrind`)
 """
@@ -41,12 +44,22 @@ def workload(mode: str, n: int) -> None:
     )
     signing_input, _, signature = token.rpartition(".")
     message, raw = signing_input.encode(), base64.urlsafe_b64decode(signature + "==")
+    issuer = kt.Issuer(key, issuer="https://auth.example.com", audience="api.example.com")
     if mode == "verify":
         for _ in range(n):
             verifier.verify(token, now=NOW + 1)
     elif mode == "raw":
         for _ in range(n):
             key.public_key.verify(raw, message)
+    elif mode == "sign":
+        for _ in range(n):
+            kt.encode(claims, key, headers={"typ": "at+jwt"})
+    elif mode == "issue":
+        for _ in range(n):
+            issuer.issue("user-1", scope="read write")
+    elif mode == "raw_sign":
+        for _ in range(n):
+            key.sign(message)
 
 
 def count(mode: str, n: int) -> int:
@@ -90,6 +103,13 @@ def main() -> None:
     print(f"Verifier.verify: {verify:,.0f} instructions per token")
     print(f"raw Ed25519 verify of the same bytes: {raw:,.0f} instructions")
     print(f"verify / raw = {verify / raw:.3f} (target <= 1.15)")
+    sign = (count("sign", N) - base) / N
+    issue = (count("issue", N) - base) / N
+    raw_sign = (count("raw_sign", N) - base) / N
+    print(f"encode: {sign:,.0f} instructions per token")
+    print(f"Issuer.issue: {issue:,.0f} instructions per token")
+    print(f"raw Ed25519 sign of the same signing input: {raw_sign:,.0f} instructions")
+    print(f"encode - raw sign = {sign - raw_sign:,.0f}; issue - raw sign = {issue - raw_sign:,.0f}")
 
 
 if __name__ == "__main__":

@@ -10,9 +10,10 @@
 //! not a 64-bit integer, so both rules are ours, not a side effect of its parser.
 
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
-use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde::ser::Serialize;
 use std::collections::HashSet;
 use std::fmt;
+use std::ops::Range;
 
 /// Deepest nesting accepted in a header or claims set; real tokens use two or three levels.
 pub const MAX_DEPTH: usize = 32;
@@ -76,6 +77,19 @@ impl Object {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+
+    pub fn write(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        for (i, (name, value)) in self.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(out, name);
+            out.push(b':');
+            value.write(out);
+        }
+        out.push(b'}');
+    }
 }
 
 impl Json {
@@ -99,8 +113,194 @@ impl Json {
     }
 
     pub fn to_vec(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("a Json tree always serializes")
+        let mut out = Vec::new();
+        self.write(&mut out);
+        out
     }
+
+    /// Appends this value as JSON text: strings by [`write_str`], numbers as serde_json writes
+    /// them, an integer beyond 64 bits as its canonical digits.
+    pub fn write(&self, out: &mut Vec<u8>) {
+        match self {
+            Json::Null => out.extend_from_slice(b"null"),
+            Json::Bool(true) => out.extend_from_slice(b"true"),
+            Json::Bool(false) => out.extend_from_slice(b"false"),
+            Json::Int(i) => write_number(out, i),
+            Json::UInt(u) => write_number(out, u),
+            Json::BigInt(digits) => out.extend_from_slice(digits.as_bytes()),
+            Json::Float(f) => write_number(out, f),
+            Json::Str(s) => write_str(out, s),
+            Json::Array(items) => {
+                out.push(b'[');
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    item.write(out);
+                }
+                out.push(b']');
+            }
+            Json::Object(object) => object.write(out),
+        }
+    }
+}
+
+/// An object being written: each member's name and the JSON text of its value, in order, one per
+/// name (a name given again keeps its place and takes the new value, as [`Object::set`] does).
+/// Names and values share one buffer.
+#[derive(Debug, Default)]
+pub struct Members {
+    text: Vec<u8>,
+    entries: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Members {
+    pub fn new() -> Self {
+        Members::default()
+    }
+
+    /// Adds `name` with the value `write` appends as JSON text.
+    pub fn push_with<E>(
+        &mut self,
+        name: &str,
+        write: impl FnOnce(&mut Vec<u8>) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let at = self.text.len();
+        self.text.extend_from_slice(name.as_bytes());
+        let value_at = self.text.len();
+        write(&mut self.text)?;
+        let value = value_at..self.text.len();
+        match self
+            .entries
+            .iter()
+            .position(|(n, _)| self.text[n.clone()] == *name.as_bytes())
+        {
+            Some(i) => {
+                // The name's bytes just written are left unused in the buffer.
+                self.entries[i].1 = value;
+            }
+            None => self.entries.push((at..value_at, value)),
+        }
+        Ok(())
+    }
+
+    /// `(name, JSON text of the value)` in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &[u8])> {
+        self.entries.iter().map(|(name, value)| {
+            let name = std::str::from_utf8(&self.text[name.clone()]).expect("names are str");
+            (name, &self.text[value.clone()])
+        })
+    }
+
+    pub fn write_object(&self, out: &mut Vec<u8>) {
+        out.push(b'{');
+        for (i, (name, value)) in self.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            write_str(out, name);
+            out.push(b':');
+            out.extend_from_slice(value);
+        }
+        out.push(b'}');
+    }
+}
+
+impl From<&Object> for Members {
+    fn from(object: &Object) -> Self {
+        let mut members = Members::new();
+        for (name, value) in object.iter() {
+            let written: Result<(), ()> = members.push_with(name, |out| {
+                value.write(out);
+                Ok(())
+            });
+            written.expect("writing a Json tree cannot fail");
+        }
+        members
+    }
+}
+
+/// Appends `s` as a JSON string, escaped exactly as serde_json escapes it (the bytes of tokens
+/// signed before this writer existed stay the same): `"` and `\\`, the short escapes `\b \t \n
+/// \f \r`, `\u00xx` (lower-case hex) for the other control characters, everything else as is.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let bytes = s.as_bytes();
+    let mut plain = 0;
+    while let Some(offset) = first_to_escape(&bytes[plain..]) {
+        let at = plain + offset;
+        out.extend_from_slice(&bytes[plain..at]);
+        write_escape(out, bytes[at]);
+        plain = at + 1;
+    }
+    out.extend_from_slice(&bytes[plain..]);
+    out.push(b'"');
+}
+
+/// The index of the first byte that needs an escape, eight bytes at a time (the last few padded
+/// with a plain byte): names and claims are mostly plain ASCII.
+fn first_to_escape(bytes: &[u8]) -> Option<usize> {
+    let mut chunks = bytes.chunks_exact(8);
+    for (i, chunk) in chunks.by_ref().enumerate() {
+        if has_escape(chunk.try_into().expect("eight bytes")) {
+            return chunk
+                .iter()
+                .position(|&b| needs_escape(b))
+                .map(|j| i * 8 + j);
+        }
+    }
+    let tail = chunks.remainder();
+    let mut padded = [b'a'; 8];
+    padded[..tail.len()].copy_from_slice(tail);
+    if !has_escape(padded) {
+        return None;
+    }
+    let done = bytes.len() - tail.len();
+    tail.iter().position(|&b| needs_escape(b)).map(|j| done + j)
+}
+
+/// Whether any of eight bytes needs an escape. A byte of `x` is zero exactly where the high bit
+/// of `zero_bytes(x)` is set (a byte above a zero one may be flagged too: the exact scan after a
+/// hit sorts that out).
+fn has_escape(chunk: [u8; 8]) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+    let zero_bytes = |x: u64| x.wrapping_sub(ONES) & !x & HIGHS;
+    let x = u64::from_ne_bytes(chunk);
+    // Control characters: below 0x20 means no bit of 0xe0 set.
+    let control = zero_bytes(x & u64::from_ne_bytes([0xe0; 8]));
+    let quote = zero_bytes(x ^ u64::from_ne_bytes([b'"'; 8]));
+    let backslash = zero_bytes(x ^ u64::from_ne_bytes([b'\\'; 8]));
+    control | quote | backslash != 0
+}
+
+fn needs_escape(b: u8) -> bool {
+    b < 0x20 || b == b'"' || b == b'\\'
+}
+
+fn write_escape(out: &mut Vec<u8>, b: u8) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let short = match b {
+        b'"' => b'"',
+        b'\\' => b'\\',
+        0x08 => b'b',
+        b'\t' => b't',
+        b'\n' => b'n',
+        0x0c => b'f',
+        b'\r' => b'r',
+        _ => {
+            let hex = [HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]];
+            out.extend_from_slice(&[b'\\', b'u', b'0', b'0', hex[0], hex[1]]);
+            return;
+        }
+    };
+    out.extend_from_slice(&[b'\\', short]);
+}
+
+/// An integer or a finite double as serde_json writes it (itoa, and the shortest digits that
+/// read back to the same double).
+pub fn write_number<N: Serialize + ?Sized>(out: &mut Vec<u8>, n: &N) {
+    serde_json::to_writer(out, n).expect("a number always serializes");
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -315,43 +515,6 @@ impl<'de> Visitor<'de> for Seed {
     }
 }
 
-impl Serialize for Json {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        match self {
-            Json::Null => s.serialize_unit(),
-            Json::Bool(b) => s.serialize_bool(*b),
-            Json::Int(i) => s.serialize_i64(*i),
-            Json::UInt(u) => s.serialize_u64(*u),
-            // Parsing canonical digits with arbitrary_precision keeps them as text, so serde_json
-            // writes them out verbatim.
-            Json::BigInt(digits) => digits
-                .parse::<serde_json::Number>()
-                .map_err(serde::ser::Error::custom)?
-                .serialize(s),
-            Json::Float(f) => s.serialize_f64(*f),
-            Json::Str(v) => s.serialize_str(v),
-            Json::Array(items) => {
-                let mut seq = s.serialize_seq(Some(items.len()))?;
-                for item in items {
-                    seq.serialize_element(item)?;
-                }
-                seq.end()
-            }
-            Json::Object(object) => object.serialize(s),
-        }
-    }
-}
-
-impl Serialize for Object {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut map = s.serialize_map(Some(self.0.len()))?;
-        for (k, v) in &self.0 {
-            map.serialize_entry(k, v)?;
-        }
-        map.end()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +541,40 @@ mod tests {
         big.push_str("\"k3\":0}");
         assert_eq!(parse(big.as_bytes()), Err(ParseError::Duplicate));
         assert_eq!(parse(br#"{"a":{"x":1,"x":1}}"#), Err(ParseError::Duplicate));
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let every_ascii: String = (0..128u8).map(char::from).collect();
+        let mut samples = vec![every_ascii, "é€😀/".to_owned(), String::new()];
+        // Escapes at every offset of the eight-byte scan, and between plain runs.
+        for at in 0..20 {
+            for c in ['"', '\\', '\n', '\u{1f}', '\u{7f}', 'é'] {
+                let mut s = "a".repeat(20);
+                s.insert(at, c);
+                samples.push(s);
+            }
+        }
+        for s in samples {
+            let mut out = Vec::new();
+            write_str(&mut out, &s);
+            assert_eq!(out, serde_json::to_vec(&s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn members_keep_one_place_per_name() {
+        let mut members = Members::new();
+        for (name, value) in [("x", "1"), ("y", "2"), ("x", "3")] {
+            let pushed: Result<(), ()> = members.push_with(name, |out| {
+                out.extend_from_slice(value.as_bytes());
+                Ok(())
+            });
+            pushed.unwrap();
+        }
+        let mut out = Vec::new();
+        members.write_object(&mut out);
+        assert_eq!(out, br#"{"x":3,"y":2}"#);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use crate::b64;
 use crate::errors::{Error, Kind, Result};
 use crate::hmac::Secret;
-use crate::json::{self, Json, Object};
+use crate::json::{self, Json, Members, Object};
 use crate::keys::{PrivateKey, PublicKey};
 
 /// The algorithms keyturn knows. `none` is deliberately absent.
@@ -374,45 +374,71 @@ impl SignKey<'_> {
 /// does not produce critical extensions or unencoded payloads.
 const RESERVED_ON_ENCODE: [&str; 3] = ["alg", "crit", "b64"];
 
-/// Builds the protected header for `encode`: `alg`, `typ` (default `JWT`), `kid`, then extras.
-/// An extra `typ` or `kid` of `None` leaves that parameter out (as PyJWT does for `typ`).
-pub fn build_header(alg: Alg, kid: Option<&str>, extra: Option<&Object>) -> Result<Object> {
-    let mut header = Object::new();
-    header.set("alg", Json::Str(alg.name().into()));
-    header.set("typ", Json::Str("JWT".into()));
+/// Writes the protected header for `encode` as JSON: `alg`, `typ` (default `JWT`), `kid`, then
+/// the extra parameters in their order; an extra `typ`, or an extra `kid` where the key has one,
+/// takes that parameter's place. An extra `typ` or `kid` of `None` (`null`) leaves that parameter
+/// out (as PyJWT does for `typ`).
+pub fn write_header(out: &mut Vec<u8>, alg: Alg, kid: Option<&str>, extra: &Members) -> Result<()> {
+    if let Some((name, _)) = extra
+        .iter()
+        .find(|(name, _)| RESERVED_ON_ENCODE.contains(name))
+    {
+        return Err(Error::config(format!(
+            "header {name:?} cannot be set through headers"
+        )));
+    }
+    let given = |wanted: &str| extra.iter().find(|(name, _)| *name == wanted);
+    out.extend_from_slice(b"{\"alg\":");
+    json::write_str(out, alg.name());
+    match given("typ") {
+        None => out.extend_from_slice(b",\"typ\":\"JWT\""),
+        Some((_, b"null")) => {}
+        Some((_, typ)) => write_member(out, "typ", typ),
+    }
     if let Some(kid) = kid {
-        header.set("kid", Json::Str(kid.into()));
-    }
-    for (name, value) in extra.into_iter().flat_map(Object::iter) {
-        if RESERVED_ON_ENCODE.contains(&name.as_str()) {
-            return Err(Error::config(format!(
-                "header {name:?} cannot be set through headers"
-            )));
-        }
-        match (name.as_str(), value) {
-            ("typ" | "kid", Json::Null) => header.remove(name),
-            _ => header.set(name.clone(), value.clone()),
+        match given("kid") {
+            None => {
+                out.extend_from_slice(b",\"kid\":");
+                json::write_str(out, kid);
+            }
+            Some((_, b"null")) => {}
+            Some((_, value)) => write_member(out, "kid", value),
         }
     }
-    Ok(header)
+    for (name, value) in extra.iter() {
+        let placed = name == "typ" || (name == "kid" && (kid.is_some() || value == b"null"));
+        if !placed {
+            write_member(out, name, value);
+        }
+    }
+    out.push(b'}');
+    Ok(())
 }
 
-/// `base64url(header) "." base64url(claims)`, ready to be signed.
-pub fn signing_input(header: &Object, claims: &Object) -> String {
-    let header = serde_json::to_vec(header).expect("Json always serializes");
-    let claims = serde_json::to_vec(claims).expect("Json always serializes");
-    let mut out = String::with_capacity((header.len() + claims.len()) * 4 / 3 + 90);
-    b64::encode_into(&header, &mut out);
-    out.push('.');
-    b64::encode_into(&claims, &mut out);
+fn write_member(out: &mut Vec<u8>, name: &str, value: &[u8]) {
+    out.push(b',');
+    json::write_str(out, name);
+    out.push(b':');
+    out.extend_from_slice(value);
+}
+
+/// `base64url(header) "." base64url(claims)`, ready to be signed, in one buffer sized for the
+/// signature segment too (RSA's length follows the modulus: its room is a guess).
+pub fn signing_input(header: &[u8], claims: &[u8], alg: Alg) -> Vec<u8> {
+    let signature = b64::encoded_len(alg.signature_len().unwrap_or(512));
+    let len = b64::encoded_len(header.len()) + b64::encoded_len(claims.len()) + signature + 2;
+    let mut out = Vec::with_capacity(len);
+    b64::encode_into(header, &mut out);
+    out.push(b'.');
+    b64::encode_into(claims, &mut out);
     out
 }
 
 /// Appends the signature segment.
-pub fn finish(mut signing_input: String, signature: &[u8]) -> String {
-    signing_input.push('.');
+pub fn finish(mut signing_input: Vec<u8>, signature: &[u8]) -> String {
+    signing_input.push(b'.');
     b64::encode_into(signature, &mut signing_input);
-    signing_input
+    String::from_utf8(signing_input).expect("base64url is ASCII")
 }
 
 /// The algorithm to sign with: the requested one if the key allows it, else the key's default.
@@ -430,17 +456,31 @@ pub fn choose_alg(requested: Option<&str>, allowed: AlgSet) -> Result<Alg> {
     }
 }
 
+/// Signs claims already written as a JSON object, with `extra` header parameters.
+pub fn sign_json(
+    claims: &[u8],
+    key: &SignKey<'_>,
+    alg: Option<&str>,
+    extra: &Members,
+) -> Result<String> {
+    let alg = choose_alg(alg, key.algs())?;
+    let mut header = Vec::with_capacity(64);
+    write_header(&mut header, alg, key.kid(), extra)?;
+    let input = signing_input(&header, claims, alg);
+    let signature = key.sign(alg, &input)?;
+    Ok(finish(input, &signature))
+}
+
 pub fn encode(
     claims: &Object,
     key: &SignKey<'_>,
     alg: Option<&str>,
     headers: Option<&Object>,
 ) -> Result<String> {
-    let alg = choose_alg(alg, key.algs())?;
-    let header = build_header(alg, key.kid(), headers)?;
-    let input = signing_input(&header, claims);
-    let signature = key.sign(alg, input.as_bytes())?;
-    Ok(finish(input, &signature))
+    let extra = headers.map(Members::from).unwrap_or_default();
+    let mut json = Vec::new();
+    claims.write(&mut json);
+    sign_json(&json, key, alg, &extra)
 }
 
 #[cfg(test)]

@@ -2,10 +2,10 @@
 
 use super::args;
 use super::hmac::PyHmacKey;
-use super::json::object_from_py;
+use super::json::{members, write_object};
 use super::keys::PySigningKey;
 use crate::errors::Error;
-use crate::json::Object;
+use crate::json::Members;
 use crate::jws::{self, Alg, AlgSet, SignKey};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -13,10 +13,10 @@ use pyo3::types::PyBytes;
 /// Signs with a key held elsewhere through the `Signer` protocol (`kid`, `alg`, `sign`). An
 /// exception raised by the signer's own `sign` (a KMS outage) passes through unchanged.
 fn encode_with_signer(
-    claims: &Object,
+    claims: &[u8],
     signer: &Bound<'_, PyAny>,
     alg: Option<&str>,
-    headers: Option<&Object>,
+    extra: &Members,
 ) -> PyResult<String> {
     let own: String = signer
         .getattr("alg")?
@@ -29,10 +29,11 @@ fn encode_with_signer(
         .getattr("kid")?
         .extract()
         .map_err(|_| Error::config("the signer's kid must be a str or None"))?;
-    let header = jws::build_header(alg, kid.as_deref(), headers)?;
-    let input = jws::signing_input(&header, claims);
+    let mut header = Vec::new();
+    jws::write_header(&mut header, alg, kid.as_deref(), extra)?;
+    let input = jws::signing_input(&header, claims, alg);
     let signature: Vec<u8> = signer
-        .call_method1("sign", (PyBytes::new(signer.py(), input.as_bytes()),))?
+        .call_method1("sign", (PyBytes::new(signer.py(), &input),))?
         .extract()
         .map_err(|_| {
             Error::invalid_key("the signer's sign() returned something other than bytes")
@@ -57,26 +58,28 @@ pub fn encode(
     #[pyo3(from_py_with = args::alg)] alg: Option<String>,
     headers: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<String> {
-    let claims = object_from_py(claims)?;
-    let headers = headers
-        .filter(|h| !h.is_none())
-        .map(object_from_py)
-        .transpose()?;
-    let (alg, headers) = (alg.as_deref(), headers.as_ref());
+    let mut json = Vec::with_capacity(256);
+    write_object(claims, &mut json)?;
+    let extra = match headers.filter(|h| !h.is_none()) {
+        Some(headers) => members(headers)?,
+        None => Members::new(),
+    };
     if let Ok(k) = key.cast::<PySigningKey>() {
         let private = &k.get().inner;
-        return Ok(py.detach(|| jws::encode(&claims, &SignKey::Private(private), alg, headers))?);
+        return Ok(py.detach(|| {
+            jws::sign_json(&json, &SignKey::Private(private), alg.as_deref(), &extra)
+        })?);
     }
     if let Ok(k) = key.cast::<PyHmacKey>() {
-        return Ok(jws::encode(
-            &claims,
+        return Ok(jws::sign_json(
+            &json,
             &SignKey::Hmac(&k.get().inner),
-            alg,
-            headers,
+            alg.as_deref(),
+            &extra,
         )?);
     }
     if key.hasattr("sign")? {
-        return encode_with_signer(&claims, key, alg, headers);
+        return encode_with_signer(&json, key, alg.as_deref(), &extra);
     }
     Err(Error::config("key must be a SigningKey, an HmacKey or a Signer").into())
 }
