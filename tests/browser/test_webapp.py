@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import os
-import shutil
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,24 +23,18 @@ import httpx
 import pytest
 
 import keyturn
+from support.chromium import STEP_SECONDS, require_chromium
+from support.chromium import chromium as start_chromium
 from support.loopback import serve
 from support.providers import NANO_BASIC, NANO_PASSWORD, NANO_USER, Provider
 
-DRIVER = shutil.which("chromedriver")
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-STEP_SECONDS = 30  # generous: the machine is shared and loaded; a pass takes ~2 s a step
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "webapp" / "app.py"
 PASSWORD = "correct horse battery staple"
 BOB_PASSWORD = "hunter2 hunter2 hunter2"
 
-if (DRIVER is None or BROWSER is None) and os.environ.get("CI") != "true":
-    pytest.skip(
-        "chromium and chromium-driver are not installed (apt-get install chromium "
-        "chromium-driver; scripts/test-services.sh does it in CI)",
-        allow_module_level=True,
-    )
+require_chromium()
 
-webdriver = pytest.importorskip("selenium.webdriver")
+pytest.importorskip("selenium.webdriver")
 from selenium.common.exceptions import (  # noqa: E402
     NoSuchElementException,
     StaleElementReferenceException,
@@ -107,25 +99,8 @@ def evil_url() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def chromium(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(BROWSER)
-    profile = tmp_path_factory.mktemp("profile")
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # CI runs as root
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        f"--user-data-dir={profile}",
-    ):
-        options.add_argument(argument)
-    service = webdriver.ChromeService(executable_path=str(DRIVER))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(STEP_SECONDS)
-    driver.set_script_timeout(STEP_SECONDS)
-    try:
+    with start_chromium(tmp_path_factory.mktemp("profile")) as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 @pytest.fixture

@@ -10,27 +10,18 @@ fails.
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from support.chromium import STEP_SECONDS, chromium, require_chromium
+
 from .conftest import NANO_PASSWORD, NANO_USER, Site
 
-DRIVER = shutil.which("chromedriver")
-BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
-STEP_SECONDS = 30
+require_chromium()
 
-if (DRIVER is None or BROWSER is None) and os.environ.get("CI") != "true":
-    pytest.skip(
-        "chromium and chromium-driver are not installed (apt-get install chromium "
-        "chromium-driver; scripts/test-services.sh does it in CI)",
-        allow_module_level=True,
-    )
-
-webdriver = pytest.importorskip("selenium.webdriver")
+pytest.importorskip("selenium.webdriver")
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -38,24 +29,8 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 @pytest.fixture
 def browser(tmp_path: Any) -> Iterator[Any]:
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(BROWSER)
-    for argument in (
-        "--headless=new",
-        "--no-sandbox",  # CI runs as root
-        "--disable-dev-shm-usage",
-        "--disable-gpu",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ):
-        options.add_argument(argument)
-    service = webdriver.ChromeService(executable_path=str(DRIVER))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.set_page_load_timeout(STEP_SECONDS)
-    driver.set_script_timeout(STEP_SECONDS)
-    try:
+    with chromium(tmp_path / "profile") as driver:
         yield driver
-    finally:
-        driver.quit()
 
 
 def test_sign_in_in_a_real_browser(site: Site, browser: Any) -> None:
