@@ -6,8 +6,6 @@ is performed differs. The decisions come from ``rules``; atomicity is the store'
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import json
 import threading
 import time
@@ -15,11 +13,11 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from keyturn._drive import Flow, acall, aclose, adrive, drive, native_async
 from keyturn._limits import DAY
 from keyturn.errors import ConfigurationError, InvalidRefresh, ReplayedRefresh, StoreError
 from keyturn.refresh import format as token_format
 from keyturn.refresh import rules
-from keyturn.refresh._drive import Flow, adrive, drive
 from keyturn.refresh.records import FamilyRecord, Rotation, Snapshot, TokenRecord
 from keyturn.refresh.store import AsyncStore, Store
 from keyturn.revocation import Revocations
@@ -107,11 +105,9 @@ class _Service:
         self._revocations = revocations
         self._issuer = issuer
         self._store = store
-        self._native_async = inspect.iscoroutinefunction(store.load)
-        if self._native_async and not self._takes_async_stores:
-            raise ConfigurationError(
-                f"{type(self).__name__} needs a sync store: use AsyncTokenService"
-            )
+        self._native_async = native_async(
+            self, store, takes_async=self._takes_async_stores, twin="AsyncTokenService"
+        )
         self._refresh_ttl = float(refresh_ttl)
         self._session_max_age = None if session_max_age is None else float(session_max_age)
         self._reuse_grace = float(reuse_grace)
@@ -304,9 +300,7 @@ class AsyncTokenService(_Service):
     _takes_async_stores = True
 
     async def _perform(self, call: _Call) -> Any:
-        if self._native_async:
-            return await call(self._store)
-        return await asyncio.to_thread(call, self._store)
+        return await acall(self._store, self._native_async, call)
 
     async def _run(self, flow: Flow[_Call, Any]) -> Any:
         return await adrive(flow, self._perform)
@@ -350,9 +344,7 @@ class AsyncTokenService(_Service):
         return count
 
     async def close(self) -> None:
-        closing = self._store.close()
-        if inspect.isawaitable(closing):
-            await closing
+        await aclose(self._store)
 
 
 # --- store calls: each binds its arguments now; mypy checks the call on both protocols and the
