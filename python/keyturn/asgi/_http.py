@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, MutableMappi
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from keyturn.errors import StoreError
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -80,11 +82,35 @@ async def routed(
 class Reject(Exception):
     """A refusal to answer as an RFC 6749 error body; never carries a token."""
 
-    def __init__(self, status: int, error: str, description: str) -> None:
+    def __init__(
+        self,
+        status: int,
+        error: str,
+        description: str,
+        headers: Iterable[tuple[bytes, bytes]] = (),
+    ) -> None:
         super().__init__(description)
         self.status = status
         self.error = error
         self.description = description
+        self.headers = list(headers)
+
+
+async def answer_errors(run: Callable[[], Awaitable[None]], send: Send, what: str) -> None:
+    """Run an endpoint (``what`` names it in logs); every failure becomes an RFC 6749 JSON error,
+    so nothing internal reaches the client: a ``Reject`` as itself, a store outage as 503, any
+    other exception as 500 (logged)."""
+    try:
+        await run()
+    except Reject as reject:
+        body = {"error": reject.error, "error_description": reject.description}
+        await respond(send, reject.status, body, [*reject.headers, *NO_STORE])
+    except StoreError as error:
+        logger.warning("%s: store unavailable: %s", what, error.code)
+        await respond(send, 503, {"error": "temporarily_unavailable"}, NO_STORE)
+    except Exception:
+        logger.exception("%s failed", what)
+        await respond(send, 500, {"error": "server_error"}, NO_STORE)
 
 
 @dataclass(frozen=True)

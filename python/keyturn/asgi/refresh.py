@@ -18,8 +18,8 @@ from keyturn.asgi._http import (
     Request,
     Scope,
     Send,
+    answer_errors,
     call,
-    logger,
     not_found,
     read_body,
     respond,
@@ -27,7 +27,7 @@ from keyturn.asgi._http import (
 )
 from keyturn.asgi.bearer import AccessVerifier, unauthorized, verify_bearer
 from keyturn.asgi.cookies import RefreshCookie, cookie_headers, same_origin, seconds_until
-from keyturn.errors import RefreshError, StoreError
+from keyturn.errors import RefreshError
 
 
 class RefreshPair(Protocol):
@@ -116,27 +116,8 @@ class _RefreshEndpoints:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = await routed(scope, receive, send, self.routes, "POST", self.app)
         if handler is not None:
-            await self.guarded(handler, Request.of(scope), receive, send)
-
-    async def guarded(
-        self,
-        handler: Callable[[Request, Receive, Send], Awaitable[None]],
-        request: Request,
-        receive: Receive,
-        send: Send,
-    ) -> None:
-        """Every failure becomes an RFC 6749 JSON error; nothing internal reaches the client."""
-        try:
-            await handler(request, receive, send)
-        except Reject as reject:
-            body = {"error": reject.error, "error_description": reject.description}
-            await respond(send, reject.status, body, NO_STORE)
-        except StoreError as error:
-            logger.warning("token store unavailable: %s", error.code)
-            await respond(send, 503, {"error": "temporarily_unavailable"}, NO_STORE)
-        except Exception:
-            logger.exception("refresh endpoint failed")
-            await respond(send, 500, {"error": "server_error"}, NO_STORE)
+            request = Request.of(scope)
+            await answer_errors(lambda: handler(request, receive, send), send, "refresh endpoint")
 
     async def presented(self, request: Request, receive: Receive) -> tuple[str, bool]:
         """The refresh token and whether it came in the cookie (a browser) or the body."""

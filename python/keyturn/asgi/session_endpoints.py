@@ -20,8 +20,8 @@ from keyturn.asgi._http import (
     Request,
     Scope,
     Send,
+    answer_errors,
     call,
-    logger,
     not_found,
     read_body,
     respond,
@@ -31,7 +31,7 @@ from keyturn.asgi._scopes import scope_set
 from keyturn.asgi.cookies import RefreshCookie, cookie_headers, same_origin
 from keyturn.asgi.sessions import SessionCookie, presented_id
 from keyturn.asgi.sessions import SessionReader as _Reader
-from keyturn.errors import SessionError, StoreError
+from keyturn.errors import SessionError
 
 __all__ = ["SessionRecord", "SessionTokens", "TokenMinter", "session_endpoints"]
 
@@ -94,19 +94,9 @@ class _SessionEndpoints:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         handler = await routed(scope, receive, send, self.routes, "POST", self.app)
-        if handler is None:
-            return
-        try:
-            await handler(Request.of(scope), receive, send)
-        except Reject as reject:
-            body = {"error": reject.error, "error_description": reject.description}
-            await respond(send, reject.status, body, NO_STORE)
-        except StoreError as error:
-            logger.warning("session store unavailable: %s", error.code)
-            await respond(send, 503, {"error": "temporarily_unavailable"}, NO_STORE)
-        except Exception:
-            logger.exception("session endpoint failed")
-            await respond(send, 500, {"error": "server_error"}, NO_STORE)
+        if handler is not None:
+            request = Request.of(scope)
+            await answer_errors(lambda: handler(request, receive, send), send, "session endpoint")
 
     async def presented(self, request: Request, receive: Receive) -> str:
         """The session id of a same-origin cookie request; a ``Reject`` for anything else."""

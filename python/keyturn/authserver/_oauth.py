@@ -9,23 +9,18 @@ without a value counts as omitted (§3.1). Every answer carries ``Cache-Control:
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from urllib.parse import parse_qsl
 
 from keyturn.asgi._http import (
     MAX_BODY_BYTES,
-    NO_STORE,
     Receive,
     Reject,
     Request,
-    Send,
-    logger,
     read_body,
-    respond,
 )
-from keyturn.errors import StoreError
 
-__all__ = ["FORM_TYPE", "MAX_FIELDS", "OAuthError", "answer_errors", "read_form"]
+__all__ = ["FORM_TYPE", "MAX_FIELDS", "OAuthError", "read_form"]
 
 FORM_TYPE = "application/x-www-form-urlencoded"
 #: The largest form has eight parameters (a private_key_jwt client_credentials request).
@@ -43,8 +38,7 @@ class OAuthError(Reject):
         status: int = 400,
         headers: Iterable[tuple[bytes, bytes]] = (),
     ) -> None:
-        super().__init__(status, error, description)
-        self.headers = list(headers)
+        super().__init__(status, error, description, headers)
 
 
 def _is_form(content_type: str) -> bool:
@@ -74,22 +68,3 @@ async def read_form(request: Request, receive: Receive) -> dict[str, str]:
     if repeated:
         raise OAuthError("invalid_request", f"parameter {repeated[0][:64]!r} sent more than once")
     return {name: value for name, value in pairs if value}
-
-
-Handler = Callable[[], Awaitable[None]]
-
-
-async def answer_errors(handler: Handler, send: Send) -> None:
-    """Run an endpoint; every failure becomes an RFC 6749 JSON error, nothing internal leaks."""
-    try:
-        await handler()
-    except Reject as reject:
-        headers = reject.headers if isinstance(reject, OAuthError) else []
-        body = {"error": reject.error, "error_description": reject.description}
-        await respond(send, reject.status, body, [*headers, *NO_STORE])
-    except StoreError as error:
-        logger.warning("authorization server store unavailable: %s", error.code)
-        await respond(send, 503, {"error": "temporarily_unavailable"}, NO_STORE)
-    except Exception:
-        logger.exception("authorization server endpoint failed")
-        await respond(send, 500, {"error": "server_error"}, NO_STORE)

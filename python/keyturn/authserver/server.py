@@ -6,8 +6,16 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
-from keyturn.asgi._http import ASGIApp, Receive, Request, Scope, Send, not_found, routed
-from keyturn.authserver._oauth import answer_errors
+from keyturn.asgi._http import (
+    ASGIApp,
+    Receive,
+    Request,
+    Scope,
+    Send,
+    answer_errors,
+    not_found,
+    routed,
+)
 from keyturn.authserver._tokens import AccessTokens, Families, TokenReader
 from keyturn.authserver.authentication import Authenticator, Registry
 from keyturn.authserver.introspection import IntrospectionEndpoint
@@ -47,7 +55,9 @@ class _AuthorizationServer:
         endpoint = await routed(scope, receive, send, self._routes, "POST", self._app)
         if endpoint is not None:
             request = Request.of(scope)
-            await answer_errors(lambda: endpoint(request, receive, send), send)
+            await answer_errors(
+                lambda: endpoint(request, receive, send), send, "authorization server endpoint"
+            )
 
 
 def authorization_server(
