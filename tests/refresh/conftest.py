@@ -9,7 +9,6 @@ KEYTURN_TEST_REDIS_URL). Without those variables the tests skip, saying why, exc
 from __future__ import annotations
 
 import asyncio
-import inspect
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ import pytest
 
 import keyturn as kt
 from support import Clock, marked
+from support.stores import Blocking
 
 KINDS = ["memory", "sqlite", "postgres", "redis"]
 SERVICE_KINDS = KINDS + [f"async-{kind}" for kind in KINDS]
@@ -140,40 +140,9 @@ _BACKENDS = {
 }
 
 
-class Blocking:
-    """Drives an AsyncTokenService from sync test code on a private event loop, so the very
-    same test body checks the sync and the async service."""
-
-    def __init__(self, service: kt.AsyncTokenService, loop: asyncio.AbstractEventLoop) -> None:
-        self.service = service
-        self.loop = loop
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self.service, name)
-        if not inspect.iscoroutinefunction(attribute):
-            return attribute
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self.loop.run_until_complete(attribute(*args, **kwargs))
-
-        return call
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture(scope="session")
 def issuer() -> kt.Issuer:
     return kt.Issuer(kt.Keyring.generate(), issuer="https://auth.test", audience="api.test")
-
-
-@pytest.fixture
-def loop() -> Iterator[asyncio.AbstractEventLoop]:
-    loop = asyncio.new_event_loop()
-    yield loop
-    loop.close()
 
 
 @pytest.fixture(params=marked(*SERVICE_KINDS))

@@ -14,8 +14,9 @@ import pytest
 
 import keyturn as kt
 from support import marked
+from support.stores import Blocking
 
-from .conftest import Blocking, MakeService
+from .conftest import MakeService
 
 N = 32
 LOSSES = {"refresh_replayed", "refresh_revoked"}
