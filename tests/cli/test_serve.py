@@ -128,7 +128,19 @@ def test_serve_follows_key_changes_without_a_restart(served: str, run: Run) -> N
     assert run("keys", "revoke", "--", old_kid).returncode == 0
     bearer = {"authorization": f"Bearer {old_token}"}
     deadline = time.monotonic() + 10
-    while (refused := httpx.post(f"{served}/auth/logout-all", headers=bearer)).status_code != 401:
+    # A probe the server still verifies logs user-1 out everywhere (serve wires revocations), so
+    # the next ones answer token_revoked: that too means the old key still verified the token,
+    # since the subject watermark is checked only after the signature.
+    while (answer := _logout_all(served, bearer)) != "key_unknown":
+        assert answer in ("logged_out", "token_revoked"), answer
         assert time.monotonic() < deadline, "the server still accepts the revoked key"
         time.sleep(0.2)
-    assert refused.json()["error_description"] == "key_unknown"
+
+
+def _logout_all(served: str, bearer: dict[str, str]) -> str:
+    """``logged_out``, or the refusal's error_description."""
+    answer = httpx.post(f"{served}/auth/logout-all", headers=bearer)
+    if answer.status_code == 200:
+        return "logged_out"
+    assert answer.status_code == 401, answer.text
+    return str(answer.json()["error_description"])
