@@ -69,7 +69,7 @@ class ThreadConnections:
             self.path, timeout=self._timeout, isolation_level=None, check_same_thread=False
         )
         try:
-            connection.execute("PRAGMA journal_mode=WAL")
+            self._use_wal(connection)
             self._prepare(connection)
         except BaseException:
             connection.close()
@@ -77,6 +77,16 @@ class ThreadConnections:
         with self._lock:
             self._connections.append(connection)
         return connection
+
+    def _use_wal(self, connection: sqlite3.Connection) -> None:
+        # WAL is a property of the file: once on, it stays on, and asking again is needless.
+        # Switching takes the file's write lock from inside a read, and SQLite refuses such an
+        # upgrade at once ("database is locked", no busy handler) while another connection
+        # writes, so this process's writers are held off first.
+        with self.write_lock:
+            (mode,) = connection.execute("PRAGMA journal_mode").fetchone()
+            if mode != "wal":
+                connection.execute("PRAGMA journal_mode=WAL")
 
     def close(self) -> None:
         with self._lock:
