@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import keyturn as kt
@@ -48,30 +49,23 @@ def test_refresh_and_revocation_stores_on_one_file_share_the_lock(tmp_path: Path
         revocations.close()
 
 
-def test_stores_opening_a_fresh_file_at_once_never_see_database_is_locked(tmp_path: Path) -> None:
+def test_stores_opening_a_fresh_file_at_once_never_see_database_is_locked(
+    tmp_path: Path, in_threads: Callable[[Callable[[int], None], int], None]
+) -> None:
     # Turning WAL on upgrades a read lock to a write lock, and SQLite answers a racing upgrade
     # with "database is locked" at once, skipping the busy timeout. Before the switch went under
     # the file's write lock, 8 stores released together hit it in about 3% of rounds (a flaky
     # CI run); 300 rounds without it leave that a chance below 1 in 10,000.
-    workers = 8
     for round_ in range(300):
-        path = tmp_path / f"fresh-{round_}.db"
-        stores = [kt.SQLiteRevocationStore(str(path)) for _ in range(workers)]
-        start = threading.Barrier(workers)
-        errors: list[BaseException] = []
+        _open_together(tmp_path / f"fresh-{round_}.db", 8, in_threads)
 
-        def open_and_write(store: kt.SQLiteRevocationStore) -> None:
-            start.wait()
-            try:
-                store.revoke_jti(b"\x02" * 32, 4e9)
-            except BaseException as error:  # collected: a worker's failure fails the test
-                errors.append(error)
 
-        threads = [threading.Thread(target=open_and_write, args=(s,)) for s in stores]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+def _open_together(
+    path: Path, workers: int, in_threads: Callable[[Callable[[int], None], int], None]
+) -> None:
+    stores = [kt.SQLiteRevocationStore(str(path)) for _ in range(workers)]
+    try:
+        in_threads(lambda index: stores[index].revoke_jti(b"\x02" * 32, 4e9), workers)
+    finally:
         for store in stores:
             store.close()
-        assert errors == [], f"round {round_}: {errors[0]!r}"
