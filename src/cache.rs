@@ -148,10 +148,7 @@ mod tests {
     fn entry(n: i64) -> Arc<Verified> {
         let mut claims = Object::new();
         claims.set("n", Json::Int(n));
-        Arc::new(Verified {
-            header: Object::new(),
-            claims,
-        })
+        Arc::new(Verified::new(Object::new(), claims))
     }
 
     fn found(cache: &Cache, key: &[u8], expected: &Arc<Verified>) -> bool {

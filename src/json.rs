@@ -93,6 +93,11 @@ impl Object {
 }
 
 impl Json {
+    /// Neither an array nor an object: a value with nothing inside it to change.
+    pub fn is_scalar(&self) -> bool {
+        !matches!(self, Json::Array(_) | Json::Object(_))
+    }
+
     pub fn as_str(&self) -> Option<&str> {
         match self {
             Json::Str(s) => Some(s),

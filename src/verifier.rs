@@ -7,8 +7,9 @@ use crate::claims::Policy;
 use crate::errors::{Error, Kind, Result};
 use crate::json::Object;
 use crate::jws::{self, AlgSet, Header, VerifyKey};
+use std::any::Any;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Default cap on a token's length, checked before any decoding.
@@ -86,6 +87,19 @@ pub struct Verifier {
 pub struct Verified {
     pub header: Object,
     pub claims: Object,
+    /// The claims as the binding hands them out, made once for a cached token (the Python edge
+    /// keeps a dict to copy on every hit: cheaper than building one). Empty until it does.
+    pub kept: OnceLock<Box<dyn Any + Send + Sync>>,
+}
+
+impl Verified {
+    pub fn new(header: Object, claims: Object) -> Self {
+        Verified {
+            header,
+            claims,
+            kept: OnceLock::new(),
+        }
+    }
 }
 
 /// A token whose header passed the rules and whose key is chosen, signature not yet checked.
@@ -164,10 +178,7 @@ impl Verifier {
     pub fn finish(&self, prepared: Prepared<'_, '_>, now: f64) -> Result<Verified> {
         let claims = jws::decode_object(prepared.payload, "payload")?;
         self.policy.check(&prepared.header.object, &claims, now)?;
-        Ok(Verified {
-            header: prepared.header.object,
-            claims,
-        })
+        Ok(Verified::new(prepared.header.object, claims))
     }
 
     pub fn verify(&self, token: &[u8], now: f64) -> Result<Verified> {
@@ -188,15 +199,28 @@ impl Verifier {
     /// `verify` through the cache. A hit skips parsing and the signature check but still runs the
     /// whole claim policy against `now`, so it answers exactly as an uncached verify would.
     pub fn verify_cached(&self, token: &[u8], now: f64) -> Result<Arc<Verified>> {
-        let Some(cache) = &self.cache else {
-            return self.verify(token, now).map(Arc::new);
-        };
-        if let Some(hit) = cache.get(token) {
-            self.policy.check(&hit.header, &hit.claims, now)?;
-            return Ok(hit);
-        }
+        self.cache_hit(token, now)
+            .unwrap_or_else(|| self.verify_and_keep(token, now))
+    }
+
+    /// A cached token's answer, or None on a miss (or without a cache). Cheap enough that the
+    /// Python edge asks it before releasing the GIL, which costs more than a hit.
+    pub fn cache_hit(&self, token: &[u8], now: f64) -> Option<Result<Arc<Verified>>> {
+        let hit = self.cache.as_ref()?.get(token)?;
+        Some(
+            self.policy
+                .check(&hit.header, &hit.claims, now)
+                .map(|()| hit),
+        )
+    }
+
+    /// `verify`, keeping the result in the cache if there is one (after a [`Self::cache_hit`]
+    /// miss).
+    pub fn verify_and_keep(&self, token: &[u8], now: f64) -> Result<Arc<Verified>> {
         let verified = Arc::new(self.verify(token, now)?);
-        cache.insert(token, verified.clone());
+        if let Some(cache) = &self.cache {
+            cache.insert(token, verified.clone());
+        }
         Ok(verified)
     }
 }

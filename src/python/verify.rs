@@ -76,8 +76,26 @@ fn moment_arg(now: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
     Ok(moment(Some(at))?)
 }
 
-fn claims_to_py<'py>(py: Python<'py>, verified: &Verified) -> PyResult<Bound<'py, PyDict>> {
-    object_to_py(py, &verified.claims)
+/// The claims as a new dict, which the caller may change freely. A cached token keeps one dict
+/// of its claims and answers every later hit with a copy of it (a copy costs a fraction of a
+/// build), but only when every value is a str, number, bool or null: a list or object inside
+/// would be shared by the copies, so those claims are built afresh each time.
+fn claims_to_py<'py>(
+    py: Python<'py>,
+    verified: &Verified,
+    cached: bool,
+) -> PyResult<Bound<'py, PyDict>> {
+    if let Some(kept) = verified.kept.get() {
+        if let Some(dict) = kept.downcast_ref::<Py<PyDict>>() {
+            return dict.bind(py).copy();
+        }
+    }
+    let dict = object_to_py(py, &verified.claims)?;
+    if cached && verified.claims.iter().all(|(_, value)| value.is_scalar()) {
+        // Keep a copy, never the dict handed out: the caller may change that one.
+        let _ = verified.kept.set(Box::new(dict.copy()?.unbind()));
+    }
+    Ok(dict)
 }
 
 #[pyclass(name = "CompiledVerifier", module = "keyturn._core", frozen)]
@@ -141,7 +159,7 @@ impl PyCompiledVerifier {
         now: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let verified = self.run(py, token, now)?;
-        claims_to_py(py, &verified)
+        claims_to_py(py, &verified, self.cached())
     }
 
     #[pyo3(signature = (token, now=None))]
@@ -154,7 +172,7 @@ impl PyCompiledVerifier {
         let verified = self.run(py, token, now)?;
         Ok((
             object_to_py(py, &verified.header)?,
-            claims_to_py(py, &verified)?,
+            claims_to_py(py, &verified, self.cached())?,
         ))
     }
 
@@ -182,7 +200,7 @@ impl PyCompiledVerifier {
                 Err(err) => Err(err),
             };
             match result {
-                Ok(verified) => out.append(claims_to_py(py, &verified)?)?,
+                Ok(verified) => out.append(claims_to_py(py, &verified, self.cached())?)?,
                 Err(err) => out.append(to_instance(py, &err)?)?,
             }
         }
@@ -203,7 +221,14 @@ impl PyCompiledVerifier {
     ) -> PyResult<Arc<Verified>> {
         let bytes = token_bytes(token)?;
         let at = moment_arg(now)?;
-        Ok(py.detach(|| self.verifier.verify_cached(bytes, at))?)
+        if let Some(hit) = self.verifier.cache_hit(bytes, at) {
+            return Ok(hit?);
+        }
+        Ok(py.detach(|| self.verifier.verify_and_keep(bytes, at))?)
+    }
+
+    fn cached(&self) -> bool {
+        self.verifier.cache.is_some()
     }
 }
 

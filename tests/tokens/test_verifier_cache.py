@@ -24,6 +24,37 @@ def test_repeats_are_cache_hits_with_fresh_claims(ring: kt.Keyring) -> None:
     assert verifier.cache_stats == (1, 1, 1, 100)
 
 
+def test_every_hit_answers_a_dict_of_its_own(ring: kt.Keyring) -> None:
+    # A hit copies a dict the cache keeps: no caller's change may reach it, through verify,
+    # verify_complete or verify_many, however many hits came before.
+    verifier = kt.Verifier(ring, issuer=ISS, audience=AUD, cache=100)
+    token = _issuer(ring).issue("user-1", scope="read")
+    answers = [verifier.verify(token) for _ in range(3)]
+    answers.append(verifier.verify_complete(token)[1])
+    many = verifier.verify_many([token])[0]
+    assert isinstance(many, dict)
+    answers.append(many)
+    assert len({id(answer) for answer in answers}) == len(answers)
+    for answer in answers:
+        answer["scope"] = "admin"
+        del answer["sub"]
+    assert verifier.verify(token)["scope"] == "read"
+    assert verifier.verify(token)["sub"] == "user-1"
+    assert verifier.cache_stats == (6, 1, 1, 100)
+
+
+def test_nested_claims_are_never_shared_between_hits(ring: kt.Keyring) -> None:
+    # Lists and objects would be shared by shallow copies, so such claims are built per hit.
+    verifier = kt.Verifier(ring, issuer=ISS, audience=AUD, cache=100)
+    token = _issuer(ring).issue("user-1", roles=["reader"], org={"id": "o-1"})
+    for _ in range(3):
+        claims = verifier.verify(token)
+        assert claims["roles"] == ["reader"]
+        assert claims["org"] == {"id": "o-1"}
+        claims["roles"].append("admin")
+        claims["org"]["id"] = "o-2"
+
+
 def test_revoking_the_signing_key_ends_cached_tokens_at_once(ring: kt.Keyring) -> None:
     verifier = kt.Verifier(ring, issuer=ISS, audience=AUD, cache=100)
     token = _issuer(ring).issue("user-1")
