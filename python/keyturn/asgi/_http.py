@@ -133,7 +133,14 @@ class Request:
         return cls(scope, headers, *parse_cookies(headers.get("cookie", "")))
 
     def origin(self) -> str:
-        return f"{self.scope.get('scheme', 'http')}://{self.headers.get('host', '')}"
+        """This request's own origin as a browser writes it in ``Origin``: a websocket's ``ws`` /
+        ``wss`` scheme is the ``http`` / ``https`` of the page that opened it."""
+        scheme = self.scope.get("scheme", "http")
+        scheme = _PAGE_SCHEME.get(scheme, scheme)
+        return f"{scheme}://{self.headers.get('host', '')}"
+
+
+_PAGE_SCHEME = {"ws": "http", "wss": "https"}
 
 
 def parse_cookies(header: str) -> tuple[dict[str, str], frozenset[str]]:

@@ -92,9 +92,14 @@ def same_origin(
     site = request.headers.get("sec-fetch-site")
     if site is not None:
         return site == "same-origin"
+    return origin_allowed(request, allowed_origins)
+
+
+def origin_allowed(request: Request, allowed_origins: frozenset[str] | None) -> bool:
+    """The request's ``Origin`` is one of ``allowed_origins`` (the request's own when none are
+    configured); a request without one is refused."""
     origin = request.headers.get("origin")
-    allowed = allowed_origins or {request.origin()}
-    return origin is not None and origin in allowed
+    return origin is not None and origin in (allowed_origins or {request.origin()})
 
 
 def is_same_origin(

@@ -4,7 +4,7 @@ middleware that loads the session the cookie names into ``scope["state"]["sessio
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -20,7 +20,12 @@ from keyturn.asgi._http import (
     logger,
     respond,
 )
-from keyturn.asgi.cookies import check_cookie_name, cookie_headers, seconds_until
+from keyturn.asgi.cookies import (
+    check_cookie_name,
+    cookie_headers,
+    origin_allowed,
+    seconds_until,
+)
 from keyturn.errors import ConfigurationError, SessionError, StoreError
 
 __all__ = ["SessionCookie", "SessionMiddleware", "SessionReader"]
@@ -90,14 +95,26 @@ class SessionMiddleware:
     ``invalid_request``; a malformed, oversized, unknown, ended or expired id is 401 with the
     ``SessionError`` code (``session_invalid``, ``session_expired``) and the cookie cleared;
     a store that cannot be reached is 503. Websockets are closed (1008; 1011 for the store).
+
+    A websocket handshake that carries a session cookie must also carry an ``Origin`` among
+    ``allowed_origins`` (default: the app's own). No CSRF token can ride a handshake, and
+    SameSite=Lax lets the cookie come from any page of the same *site*: a sibling subdomain could
+    otherwise open a socket in the user's name (cross-site websocket hijacking). A handshake
+    without ``Origin`` is refused too: every browser sends one, and sessions are for browsers.
     """
 
     def __init__(
-        self, app: ASGIApp, service: SessionReader, *, cookie: SessionCookie | None = None
+        self,
+        app: ASGIApp,
+        service: SessionReader,
+        *,
+        cookie: SessionCookie | None = None,
+        allowed_origins: Collection[str] | None = None,
     ) -> None:
         self.app = app
         self.service = service
         self.cookie = cookie or SessionCookie()
+        self.allowed_origins = None if allowed_origins is None else frozenset(allowed_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -120,7 +137,12 @@ class SessionMiddleware:
 
     async def _load(self, request: Request) -> Any:
         session_id = presented_id(request, self.cookie)
-        return None if session_id is None else await call(self.service.get, session_id)
+        if session_id is None:
+            return None
+        websocket = request.scope["type"] == "websocket"
+        if websocket and not origin_allowed(request, self.allowed_origins):
+            raise Reject(403, "invalid_request", "the websocket's Origin is not allowed")
+        return await call(self.service.get, session_id)
 
 
 async def _refuse(
