@@ -201,7 +201,7 @@ def test_an_unreachable_store_is_503(issuer: keyturn.Issuer) -> None:
     asyncio.run(SessionMiddleware(echo_session, Down())(scope, receive, send))
     assert sent[0]["status"] == 503
     assert json.loads(sent[1]["body"]) == {"error": "temporarily_unavailable"}
-    ws = {**scope, "type": "websocket"}
+    ws = websocket_scope(f"{SESSION}=x")
     sent.clear()
     asyncio.run(SessionMiddleware(echo_session, Down())(ws, receive, send))
     assert sent == [{"type": "websocket.close", "code": 1011}]
@@ -216,9 +216,21 @@ def test_a_websocket_with_a_bad_session_is_closed_1008(sessions: SessionService)
     async def receive() -> dict[str, Any]:
         return {"type": "websocket.connect"}
 
-    scope = {"type": "websocket", "path": "/", "headers": [(b"cookie", f"{SESSION}=x".encode())]}
+    scope = websocket_scope(f"{SESSION}=x")
     asyncio.run(SessionMiddleware(echo_session, sessions)(scope, receive, send))
     assert sent == [{"type": "websocket.close", "code": 1008}]
+
+
+def websocket_scope(cookie: str) -> dict[str, Any]:
+    """A handshake from the app's own page: its Origin passes, so what follows is the session's
+    (tests/asgi/test_sessions_websocket.py tests the Origin check itself)."""
+    headers = {"cookie": cookie, "host": "app.example", "origin": "https://app.example"}
+    return {
+        "type": "websocket",
+        "scheme": "wss",
+        "path": "/",
+        "headers": [(name.encode(), value.encode()) for name, value in headers.items()],
+    }
 
 
 # --- POST /auth/token -----------------------------------------------------------------------------

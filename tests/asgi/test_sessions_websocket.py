@@ -97,6 +97,15 @@ def test_a_websocket_from_any_other_origin_is_refused_and_records_nothing(
     assert last_seen(sessions) == before
 
 
+def test_an_ended_session_from_the_apps_own_origin_is_refused(
+    base: str, sessions: SessionService
+) -> None:
+    session_id = sessions.start("user-1", device="laptop").id
+    sessions.end(session_id)
+    assert handshake(base, session_id=session_id, origin=base) == 403
+    assert handshake(base, session_id="junk", origin=base) == 403
+
+
 def test_configured_origins_replace_the_apps_own(sessions: SessionService) -> None:
     session_id = sessions.start("user-1", device="laptop").id
     with served(sessions, allowed_origins=["https://app.example"]) as base:
