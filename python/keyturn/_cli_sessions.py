@@ -9,7 +9,6 @@ from keyturn import _cli_oidc
 from keyturn.asgi import session_endpoints
 from keyturn.issuer import Issuer
 from keyturn.refresh import TokenService
-from keyturn.revocation import Revocations
 from keyturn.sessions import SessionService
 from keyturn.stores import Backend
 
@@ -21,16 +20,16 @@ def with_sessions(
     issuer: Issuer,
     backend: Backend,
     tokens: TokenService,
-    revocations: Revocations,
+    sessions: SessionService,
     app: Any,
 ) -> Any:
     """``app`` behind sign-in (``--oidc-issuer``, see ``_cli_oidc.with_sign_in``) and behind
     ``POST /auth/token``, ``/auth/session/logout`` and ``/auth/session/logout-all``.
 
-    Sessions live in ``--db`` beside the refresh tokens; a sign-in starts one and binds its refresh
-    family to it. Ending a session revokes its ``sid`` in the same revocations the server's
-    verifier consults, so the tokens exchanged for it stop verifying at once.
+    ``sessions`` live in ``--db`` beside the refresh tokens (``backend.sessions``); a sign-in
+    starts one and binds its refresh family to it. Ending a session revokes its ``sid`` in the
+    same revocations the server's verifier consults, so the tokens exchanged for it stop
+    verifying at once.
     """
-    sessions = SessionService(backend.sessions, tokens=tokens, revocations=revocations)
     app = _cli_oidc.with_sign_in(args, tokens, app, states=backend.login_states, sessions=sessions)
     return session_endpoints(sessions, issuer, app=app)

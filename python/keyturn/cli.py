@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import socket
 import sys
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 from keyturn import _cli_clients, _cli_oidc, _core
 from keyturn._command import CommandError
 from keyturn._keyfile import KeyringFile
-from keyturn._limits import MAX_TTL
+from keyturn._limits import HOUR, MAX_TTL
 from keyturn.errors import (
     ConfigurationError,
     InvalidAudience,
@@ -327,11 +328,14 @@ def serve(args: argparse.Namespace) -> None:
         import uvicorn
     except ImportError:
         raise CommandError("keyturn serve needs uvicorn: pip install 'keyturn[server]'") from None
+    from keyturn._cli_purge import PurgeLoop
     from keyturn._cli_sessions import with_sessions
     from keyturn.asgi import jwks_endpoint, refresh_endpoints
     from keyturn.authserver.serve import with_authorization_server
+    from keyturn.clients import ClientRegistry
     from keyturn.refresh import TokenService
     from keyturn.revocation import Revocations
+    from keyturn.sessions import SessionService
 
     try:
         # Follows the file, so `keyturn keys rotate|revoke|maintain` apply without a restart.
@@ -348,10 +352,23 @@ def serve(args: argparse.Namespace) -> None:
     # consults the same revocations (refresh_endpoints' own revocations= would write it twice).
     revocations = Revocations(backend.revocations)
     service = TokenService(issuer, backend.tokens, revocations=revocations)
+    sessions = SessionService(backend.sessions, tokens=service, revocations=revocations)
+    clients = ClientRegistry(backend.clients)
     verifier = issuer.verifier(revocations=revocations)
     app = refresh_endpoints(service, verifier=verifier, app=jwks_endpoint(ring))
-    app = with_sessions(args, issuer, backend, service, revocations, app)  # and sign-in
-    app = with_authorization_server(issuer, ring, backend, service, revocations, app)
+    app = with_sessions(args, issuer, backend, service, sessions, app)  # and sign-in
+    app = with_authorization_server(issuer, ring, clients, service, revocations, app)
+    purging = PurgeLoop(
+        args.purge_interval,
+        {
+            "refresh tokens": service.purge_expired,
+            "sessions": sessions.purge_expired,
+            "revocations": revocations.purge,
+            "client assertion ids": clients.purge,
+        },
+    )
+    if args.purge_interval:
+        purging.start()
     print(
         f"keyturn serving on http://{args.host}:{args.port} (JWKS, /auth/refresh, /auth/logout); "
         f"keyring {args.keyring}, database {shown_db(args.db)}",
@@ -360,6 +377,7 @@ def serve(args: argparse.Namespace) -> None:
     try:
         uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
     finally:
+        purging.stop()
         backend.close()
 
 
@@ -512,6 +530,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["critical", "error", "warning", "info", "debug"],
         help="uvicorn's log level (default info)",
     )
+    serve_parser.add_argument(
+        "--purge-interval",
+        type=_purge_interval,
+        default=HOUR,
+        help="seconds between purges of expired tokens, sessions, revocations and client "
+        f"assertion ids from --db, the first at start; 0 turns them off (default {HOUR})",
+    )
     _cli_oidc.add_serve_options(serve_parser)
     serve_parser.set_defaults(handler=serve)
     _cli_oidc.add_login(commands)
@@ -521,6 +546,17 @@ def build_parser() -> argparse.ArgumentParser:
     bench_parser.add_argument("--seconds", type=float, default=0.5, help="time per measurement")
     bench_parser.set_defaults(handler=bench)
     return parser
+
+
+def _purge_interval(value: str) -> float:
+    """``--purge-interval``: a finite number of seconds >= 0 (0: no purging)."""
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds >= 0):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number of seconds >= 0")
+    return seconds
 
 
 def quiet_library_logs() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -43,10 +44,10 @@ def free_port() -> int:
         return port
 
 
-@pytest.fixture
-def served(tmp_path: Path, run: Run) -> Iterator[str]:
-    """``keyturn serve`` on a fresh keyring and SQLite database; yields its base URL."""
-    assert run("keys", "init").returncode == 0
+@contextlib.contextmanager
+def serving(directory: Path, *options: str) -> Iterator[str]:
+    """``keyturn serve --db keyturn.db`` (plus ``options``) in ``directory``, whose keyring exists;
+    yields its base URL once it answers, and stops it afterwards."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -58,22 +59,33 @@ def served(tmp_path: Path, run: Run) -> Iterator[str]:
             str(port),
             "--log-level",
             "warning",
+            *options,
         ],
-        cwd=tmp_path,
+        cwd=directory,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     base_url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        try:
-            httpx.get(f"{base_url}/.well-known/jwks.json", timeout=1)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "keyturn serve did not start"
-            time.sleep(0.1)
-    yield base_url
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        while True:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            try:
+                httpx.get(f"{base_url}/.well-known/jwks.json", timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "keyturn serve did not start"
+                time.sleep(0.1)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def served(tmp_path: Path, run: Run) -> Iterator[str]:
+    """``keyturn serve`` on a fresh keyring and SQLite database; yields its base URL."""
+    assert run("keys", "init").returncode == 0
+    with serving(tmp_path) as base_url:
+        yield base_url

@@ -1,6 +1,6 @@
-"""``keyturn serve``'s authorization server: ``with_authorization_server(issuer, ring, backend,
+"""``keyturn serve``'s authorization server: ``with_authorization_server(issuer, ring, clients,
 service, revocations, app)`` puts the metadata, token, introspection and revocation endpoints in
-front of ``app``, with the registered clients of the database ``--db`` names (``backend``).
+front of ``app``, with the registered clients of the database ``--db`` names.
 
 Always on: a server with no registered client issues nothing through ``/oauth/token`` but the
 ``refresh_token`` grant, which ``/auth/refresh`` already offers; the metadata lets every other
@@ -16,7 +16,6 @@ from keyturn.authserver.server import AuthorizationKeys, authorization_server
 from keyturn.clients import ClientRegistry
 from keyturn.issuer import Issuer
 from keyturn.revocation import Revocations
-from keyturn.stores import Backend
 
 __all__ = ["with_authorization_server"]
 
@@ -24,18 +23,18 @@ __all__ = ["with_authorization_server"]
 def with_authorization_server(
     issuer: Issuer,
     ring: AuthorizationKeys,
-    backend: Backend,
+    clients: ClientRegistry,
     service: Families,
     revocations: Revocations,
     app: ASGIApp,
 ) -> ASGIApp:
-    """``app`` behind keyturn's authorization server for ``issuer`` (``--issuer``): clients from
-    ``backend.clients``, refresh families from ``service``, access-token revocations into
-    ``revocations`` (the ones ``service`` and the endpoints' verifier consult)."""
+    """``app`` behind keyturn's authorization server for ``issuer`` (``--issuer``): ``clients``
+    on the backend's ``clients`` store, refresh families from ``service``, access-token
+    revocations into ``revocations`` (the ones ``service`` and the endpoints' verifier consult)."""
     return authorization_server(
         issuer,
         keys=ring,
-        clients=ClientRegistry(backend.clients),
+        clients=clients,
         families=service,
         revocations=revocations,
         app=app,
