@@ -4,11 +4,7 @@ discovery, and refusing a wrong secret."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,18 +14,12 @@ from authlib.integrations.httpx_client import OAuth2Client
 
 import keyturn as kt
 from keyturn.clients import ClientRegistry
+from support.keyturn_serve import KEYTURN, serving
+from support.providers import free_port
 
 from .test_token import assert_invalid_client, basic
 
-KEYTURN = Path(sys.executable).with_name("keyturn")
 AUDIENCE = "https://orders.internal"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def keyturn(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -54,26 +44,8 @@ def served(tmp_path: Path, secret: str) -> Iterator[str]:
     assert keyturn(tmp_path, "keys", "init").returncode == 0
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = ["serve", "--db", "keyturn.db", "--port", str(port), "--issuer", url]
-    process = subprocess.Popen(
-        [str(KEYTURN), *command, "--log-level", "warning"],
-        cwd=tmp_path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        try:
-            httpx.get(f"{url}/.well-known/openid-configuration", timeout=1)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "keyturn serve did not start"
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    with serving(tmp_path, "--db", "keyturn.db", "--issuer", url, port=port) as served:
+        yield served
 
 
 def test_keyturn_serve_issues_client_credentials_tokens_found_by_discovery(

@@ -11,8 +11,9 @@ from pathlib import Path
 import httpx
 
 import keyturn as kt
+from support.keyturn_serve import serving
 
-from .conftest import Run, serving
+from .conftest import Run
 
 #: Each kind of entry and the table it lives in.
 TABLES = {
@@ -62,7 +63,7 @@ def test_serve_purges_at_start_and_then_every_interval(tmp_path: Path, run: Run)
     add_entries(database, now - 40 * DAY, "old")  # ended long ago (refresh tokens last 30 days)
     add_entries(database, now, "live")
     assert counts(database) == dict.fromkeys(TABLES, 2)
-    with serving(tmp_path, "--purge-interval", "1"):
+    with serving(tmp_path, "--db", "keyturn.db", "--purge-interval", "1"):
         wait_for(database, dict.fromkeys(TABLES, 1))  # the purge at start
         add_entries(database, now - 40 * DAY, "later")
         wait_for(database, dict.fromkeys(TABLES, 1))  # a purge a second later
@@ -78,7 +79,7 @@ def test_a_purge_interval_of_0_purges_nothing(tmp_path: Path, run: Run) -> None:
     assert run("keys", "init").returncode == 0
     database = tmp_path / "keyturn.db"
     add_entries(database, time.time() - 40 * DAY, "old")
-    with serving(tmp_path, "--purge-interval", "0") as base:
+    with serving(tmp_path, "--db", "keyturn.db", "--purge-interval", "0") as base:
         time.sleep(2)
         assert httpx.get(f"{base}/.well-known/jwks.json").status_code == 200  # it is serving
         assert counts(database) == dict.fromkeys(TABLES, 1)

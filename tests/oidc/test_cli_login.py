@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import sqlite3
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -16,10 +14,9 @@ import httpx
 import pytest
 
 from keyturn.login_state import state_key
+from support.keyturn_serve import KEYTURN, serving
 
-from .conftest import NANO_BASIC, NANO_PASSWORD, NANO_USER, Provider, free_port, nanoidp_sign_in
-
-KEYTURN = Path(sys.executable).with_name("keyturn")
+from .conftest import NANO_BASIC, NANO_PASSWORD, NANO_USER, Provider, nanoidp_sign_in
 
 
 def keyturn(*args: str, cwd: Path) -> subprocess.Popen[str]:
@@ -98,36 +95,11 @@ def served(
     request: pytest.FixtureRequest, nanoidp: Provider, secret_file: Path, tmp_path: Path
 ) -> Iterator[str]:
     subprocess.run([str(KEYTURN), "keys", "init"], cwd=tmp_path, check=True, timeout=60)
-    port = free_port()
     proxy = ["--oidc-redirect-uri", PUBLIC_CALLBACK] if request.param == "behind-a-proxy" else []
-    process = keyturn(
-        "serve",
-        "--port",
-        str(port),
-        "--log-level",
-        "warning",
-        "--oidc-issuer",
-        nanoidp.issuer,
-        "--oidc-client-id",
-        NANO_BASIC[0],
-        "--oidc-client-secret-file",
-        str(secret_file),
-        *proxy,
-        cwd=tmp_path,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, process.communicate()[1]
-        try:
-            httpx.get(f"{url}/.well-known/jwks.json", timeout=1)
-            break
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, "keyturn serve did not start"
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+    provider = ["--oidc-issuer", nanoidp.issuer, "--oidc-client-id", NANO_BASIC[0]]
+    secret = ["--oidc-client-secret-file", str(secret_file)]
+    with serving(tmp_path, *provider, *secret, *proxy) as url:
+        yield url
 
 
 def test_serve_signs_users_in_at_the_provider(served: str) -> None:
